@@ -1,0 +1,138 @@
+"""The course content as a whole: framework plus units, loaded and cross-checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .framework import Framework, load_framework
+from .problems import ERROR, WARNING, Problem, display_path
+from .units import Unit, parse_unit
+
+FRAMEWORK_FILE = "framework.yaml"
+# Files in modules/ that are documentation for authors, not units.
+NOT_UNITS = {"README.md"}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the course is made of, immutable once loaded; units in course order."""
+
+    framework: Framework
+    units: tuple[Unit, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_slug", {u.slug: u for u in self.units})
+
+    def unit(self, slug: str) -> Unit | None:
+        """The unit with this slug, or None."""
+        return self._by_slug.get(slug)
+
+    def units_in_domain(self, domain_id: str) -> tuple[Unit, ...]:
+        """The units of one domain, in course order."""
+        return tuple(u for u in self.units if u.domain_id == domain_id)
+
+    def units_for_indicator(self, indicator_id: str) -> tuple[Unit, ...]:
+        """Units whose evidence task asks for this indicator."""
+        return tuple(u for u in self.units if indicator_id in u.task.indicator_ids)
+
+    def neighbours(self, slug: str) -> tuple[Unit | None, Unit | None]:
+        """The units before and after this one in course order."""
+        index = [u.slug for u in self.units].index(slug)
+        before = self.units[index - 1] if index > 0 else None
+        after = self.units[index + 1] if index + 1 < len(self.units) else None
+        return before, after
+
+    @property
+    def evidenced_indicator_ids(self) -> frozenset[str]:
+        """Indicators asked for by at least one evidence task."""
+        return frozenset(i for u in self.units for i in u.task.indicator_ids)
+
+
+@dataclass
+class ContentReport:
+    """The outcome of loading content: a catalogue when usable, and every problem found."""
+
+    catalogue: Catalogue | None
+    problems: list[Problem] = field(default_factory=list)
+    unit_count: int = 0
+    indicators_evidenced: int = 0
+    indicators_total: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that make the content unusable."""
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Quality problems the app can run with."""
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def summary(self) -> str:
+        """The one-line summary printed by `content check`."""
+        return (f"content: {self.unit_count} units, {self.indicators_evidenced}/{self.indicators_total} "
+                f"indicators evidenced, {len(self.problems)} problems")
+
+    def lines(self) -> list[str]:
+        """Every problem as ``path:line: message``, then the summary line."""
+        return [str(p) for p in self.problems] + [self.summary()]
+
+
+def load_content(rubrics_dir: Path, modules_dir: Path) -> ContentReport:
+    """Load the framework and every unit, and check them against each other."""
+    framework_load = load_framework(Path(rubrics_dir) / FRAMEWORK_FILE)
+    framework = framework_load.framework
+    problems = list(framework_load.problems)
+
+    modules_dir = Path(modules_dir)
+    units: list[Unit] = []
+    paths = sorted(p for p in modules_dir.glob("*.md") if p.name not in NOT_UNITS) if modules_dir.is_dir() else []
+    if not paths:
+        problems.append(Problem(display_path(modules_dir), 1, "no unit files (*.md) found"))
+    for path in paths:
+        unit, unit_problems = parse_unit(path, framework)
+        problems.extend(unit_problems)
+        if unit is not None:
+            units.append(unit)
+
+    problems.extend(_duplicate_orders(units))
+    slugs = {u.slug for u in units} | {p.stem for p in paths}
+    for unit in units:
+        for link in unit.links:
+            if link.target_slug not in slugs:
+                problems.append(Problem(unit.path, link.line,
+                                        f"link to '{link.target_slug}.md' goes nowhere: there is no such unit"))
+
+    units.sort(key=lambda u: (u.order, u.slug))
+    evidenced = {i for u in units for i in u.task.indicator_ids}
+    total = 0
+    if framework is not None:
+        total = len(framework.indicators)
+        for indicator in framework.indicators:
+            if indicator.id not in evidenced:
+                problems.append(Problem(framework.path, framework_load.lines.get(indicator.id, 1),
+                                        f"indicator {indicator.id} is not asked for by any evidence task", WARNING))
+
+    problems.sort(key=lambda p: (p.path, p.line, p.message))
+    usable = framework is not None and not any(p.severity == ERROR for p in problems)
+    return ContentReport(
+        catalogue=Catalogue(framework, tuple(units)) if usable else None,
+        problems=problems,
+        unit_count=len(units),
+        indicators_evidenced=len(evidenced & {i.id for i in framework.indicators}) if framework else 0,
+        indicators_total=total,
+    )
+
+
+def _duplicate_orders(units: list[Unit]) -> list[Problem]:
+    first: dict[int, Unit] = {}
+    problems = []
+    for unit in sorted(units, key=lambda u: u.path):
+        if unit.order in first:
+            other = first[unit.order]
+            problems.append(Problem(unit.path, unit.order_line,
+                                    f"order {unit.order} is also used by {other.path}"))
+        else:
+            first[unit.order] = unit
+    return problems

@@ -1,0 +1,57 @@
+"""Build small content trees (framework + units) in a temporary folder for loader and checker tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FILLER = ("Listening well to a student educator means staying with what they say before you answer. ") * 50
+
+
+def unit_text(**overrides) -> str:
+    """A valid unit file's text; ``overrides`` replace front matter fields (None removes one)."""
+    meta = {
+        "title": "Active listening",
+        "domain": "PR",
+        "competencies": ["COM"],
+        "indicators": ["COM.4", "COM.7"],
+        "minutes": 20,
+        "order": 1,
+        "outcomes": ["Use three listening moves"],
+        "reflection": "When did you last listen without planning your reply?",
+        "evidence_task": {"title": "Record a conversation", "instructions": "Write **300 words**.",
+                          "indicators": ["COM.4"]},
+    }
+    body = overrides.pop("body", "## Why listen\n\n" + FILLER)
+    for key, value in overrides.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    front = yaml.safe_dump(meta, sort_keys=False, default_flow_style=None, width=1000)
+    return f"---\n{front}---\n{body}\n"
+
+
+def make_tree(tmp_path: Path, units: dict[str, str], framework: str | None = None) -> tuple[Path, Path]:
+    """A rubrics/ folder (the real framework unless given) and a modules/ folder with ``units``."""
+    rubrics, modules = tmp_path / "rubrics", tmp_path / "modules"
+    rubrics.mkdir()
+    modules.mkdir()
+    if framework is None:
+        shutil.copy(ROOT / "rubrics" / "framework.yaml", rubrics / "framework.yaml")
+    else:
+        (rubrics / "framework.yaml").write_text(framework, encoding="utf-8")
+    for name, text in units.items():
+        (modules / name).write_text(text, encoding="utf-8")
+    return rubrics, modules
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based line of the first line containing ``needle``."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")

@@ -1,0 +1,232 @@
+"""Loading and checking the framework and units: plain Python, no app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lms.domain.content import load_content
+from lms.domain.framework import load_framework
+from lms.domain.units import MAX_WORDS, MIN_WORDS, parse_unit
+
+from .content_fixtures import FILLER, ROOT, line_of, make_tree, unit_text
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    # Messages show paths relative to the working directory, as a person runs the check.
+    monkeypatch.chdir(tmp_path)
+
+
+def messages(report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+# --- the shipped content -------------------------------------------------------------------------
+
+def test_shipped_framework_has_the_papers_shape():
+    framework = load_framework(ROOT / "rubrics" / "framework.yaml").framework
+    assert [d.title for d in framework.domains] == [
+        "Professional Identity", "Professional Knowledge and Skills", "Professional Relationships",
+        "Professional Dispositions"]
+    assert [len(c.indicators) for c in framework.competencies] == [9, 5, 3, 9, 5, 4, 3]
+    assert len(framework.indicators) == 38
+    assert framework.indicator("COM.4").statement == "Actively listening to each other during conversations"
+    assert framework.indicator("PRS.2").statement.startswith("Adapting and responding creatively")
+    assert "Resolving conflicts" in framework.indicator("PRS.2").statement
+
+
+def test_shipped_content_has_no_problems_and_covers_every_indicator():
+    report = load_content(ROOT / "rubrics", ROOT / "modules")
+    assert messages(report) == []
+    assert report.summary() == f"content: {report.unit_count} units, 38/38 indicators evidenced, 0 problems"
+    catalogue = report.catalogue
+    assert len(catalogue.units) >= 16
+    per_domain = {d.id: len(catalogue.units_in_domain(d.id)) for d in catalogue.framework.domains}
+    assert min(per_domain.values()) >= 3
+    # More units where the domain has more indicators.
+    assert per_domain["PR"] > per_domain["PI"] >= per_domain["PD"]
+    for unit in catalogue.units:
+        assert MIN_WORDS <= unit.word_count <= MAX_WORDS, unit.path
+        assert unit.outcomes and unit.reflection and unit.task.indicator_ids
+    assert [u.order for u in catalogue.units] == sorted(u.order for u in catalogue.units)
+
+
+def test_unit_links_between_shipped_units_resolve_to_unit_pages():
+    catalogue = load_content(ROOT / "rubrics", ROOT / "modules").catalogue
+    linked = [u for u in catalogue.units if u.links]
+    assert linked, "the shipped units link to each other"
+    unit = linked[0]
+    target = unit.links[0].target_slug
+    assert f'href="{target}"' in unit.html
+    assert ".md" not in unit.html
+
+
+# --- broken units: each problem names the file and line -----------------------------------------
+
+def test_a_valid_unit_loads(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    report = load_content(rubrics, modules)
+    assert [p for p in messages(report) if "listening.md" in p] == []
+    unit = report.catalogue.unit("listening")
+    assert unit.title == "Active listening"
+    assert unit.task.instructions_html == "<p>Write <strong>300 words</strong>.</p>"
+
+
+def test_unknown_indicator_is_reported_on_its_line(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COM.12"])})
+    report = load_content(rubrics, modules)
+    line = line_of(modules / "listening.md", "indicators: [COM.4, COM.12]")
+    assert f"modules/listening.md:{line}: unknown indicator 'COM.12'" in messages(report)
+    assert report.catalogue is None
+
+
+def test_indicator_outside_the_listed_competencies(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COL.1"])})
+    problems = messages(load_content(rubrics, modules))
+    assert any("indicator 'COL.1' belongs to competency 'COL'" in p for p in problems)
+
+
+def test_competency_of_another_domain(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(competencies=["COM", "SDS"])})
+    problems = messages(load_content(rubrics, modules))
+    assert any("competency 'SDS' belongs to domain 'PI', not 'PR'" in p for p in problems)
+
+
+def test_missing_field_and_unknown_field(tmp_path):
+    text = unit_text(minutes=None, outcome=["typo for outcomes"])
+    rubrics, modules = make_tree(tmp_path, {"listening.md": text})
+    problems = messages(load_content(rubrics, modules))
+    assert "modules/listening.md:1: missing field 'minutes'" in problems
+    line = line_of(modules / "listening.md", "outcome:")
+    assert any(p.startswith(f"modules/listening.md:{line}: unknown field 'outcome'") for p in problems)
+
+
+def test_wrong_types_are_explained(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(minutes="twenty")})
+    problems = messages(load_content(rubrics, modules))
+    line = line_of(modules / "listening.md", "minutes:")
+    assert f"modules/listening.md:{line}: 'minutes' must be a whole number of 1 or more, not 'twenty'" in problems
+
+
+def test_task_indicator_must_be_among_the_units_indicators(tmp_path):
+    task = {"title": "T", "instructions": "Do it.", "indicators": ["COM.4", "COM.6"]}
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=task)})
+    problems = messages(load_content(rubrics, modules))
+    assert any("evidence task asks for 'COM.6', which is not among the unit's indicators" in p for p in problems)
+
+
+def test_yaml_syntax_error_points_at_the_line(tmp_path):
+    text = unit_text().replace("minutes: 20", "minutes: [20")
+    rubrics, modules = make_tree(tmp_path, {"listening.md": text})
+    problems = messages(load_content(rubrics, modules))
+    assert len([p for p in problems if "listening.md" in p]) == 1
+    problem = next(p for p in problems if "listening.md" in p)
+    reported_line = int(problem.split(":")[1])
+    assert abs(reported_line - line_of(modules / "listening.md", "minutes: [20")) <= 1
+    assert "YAML syntax error" in problem
+
+
+def test_file_without_front_matter(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"notes.md": "# Just notes\n"})
+    assert "modules/notes.md:1: missing front matter: the file must start with a '---' line, then YAML, " \
+           "then '---'" in messages(load_content(rubrics, modules))
+
+
+def test_duplicate_order_names_both_files(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"a-unit.md": unit_text(), "b-unit.md": unit_text(order=1)})
+    problems = messages(load_content(rubrics, modules))
+    line = line_of(modules / "b-unit.md", "order:")
+    assert f"modules/b-unit.md:{line}: order 1 is also used by modules/a-unit.md" in problems
+
+
+def test_link_to_a_missing_unit(tmp_path):
+    body = "## Links\n\nSee [feedback](constructive-feedback.md) and [the web](https://example.org).\n\n" + FILLER
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(body=body)})
+    problems = messages(load_content(rubrics, modules))
+    line = line_of(modules / "listening.md", "constructive-feedback.md")
+    assert f"modules/listening.md:{line}: link to 'constructive-feedback.md' goes nowhere: there is no such unit" \
+        in problems
+    assert not any("example.org" in p for p in problems)
+
+
+def test_link_to_an_existing_unit_is_fine(tmp_path):
+    body = "## Links\n\nSee [the other](other-unit.md#part).\n\n" + FILLER
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(body=body),
+                                            "other-unit.md": unit_text(order=2)})
+    report = load_content(rubrics, modules)
+    assert not any("goes nowhere" in p for p in messages(report))
+    assert 'href="other-unit#part"' in report.catalogue.unit("listening").html
+
+
+def test_indicators_no_task_asks_for_are_listed_against_the_framework(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    report = load_content(rubrics, modules)
+    line = line_of(rubrics / "framework.yaml", "id: COM.6")
+    assert f"rubrics/framework.yaml:{line}: indicator COM.6 is not asked for by any evidence task" \
+        in messages(report)
+    assert report.summary() == "content: 1 units, 1/38 indicators evidenced, 37 problems"
+    # Coverage is a quality rule: the app can still run on this content.
+    assert report.catalogue is not None
+
+
+def test_word_count_rule(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"short.md": unit_text(body="## Too short\n\nOnly a few words.")})
+    report = load_content(rubrics, modules)
+    line = line_of(modules / "short.md", "## Too short")
+    assert f"modules/short.md:{line}: body has 6 words; a unit has {MIN_WORDS} to {MAX_WORDS}" in messages(report)
+
+
+def test_unit_html_is_sanitised(tmp_path):
+    body = "## Hi\n\n<script>alert(1)</script> [x](javascript:alert(1)) <b onclick='x()'>b</b>\n\n" + FILLER
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(body=body)})
+    html = load_content(rubrics, modules).catalogue.unit("listening").html
+    assert "<script" not in html and "javascript:" not in html and "onclick" not in html
+
+
+def test_file_name_must_be_a_slug(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"Active Listening.md": unit_text()})
+    problems = messages(load_content(rubrics, modules))
+    assert any("file name 'Active Listening.md' must be lowercase words" in p for p in problems)
+
+
+def test_not_utf8(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {})
+    (modules / "latin.md").write_bytes(unit_text().encode("utf-8") + "caf\xe9\n".encode("latin-1"))
+    problems = messages(load_content(rubrics, modules))
+    assert any(p.startswith("modules/latin.md:") and "not valid UTF-8" in p for p in problems)
+
+
+def test_parse_unit_without_a_framework_still_checks_the_file(tmp_path):
+    path = tmp_path / "x.md"
+    path.write_text(unit_text(minutes=0))
+    unit, problems = parse_unit(path, None)
+    assert unit is None
+    assert any("'minutes' must be a whole number" in p.message for p in problems)
+
+
+# --- the framework file --------------------------------------------------------------------------
+
+def test_framework_duplicate_id(tmp_path):
+    text = (ROOT / "rubrics" / "framework.yaml").read_text().replace("id: COM.5", "id: COM.4", 1)
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()}, framework=text)
+    problems = messages(load_content(rubrics, modules))
+    line = line_of(rubrics / "framework.yaml", "statement: Providing constructive feedback") - 1
+    assert any(p.startswith(f"rubrics/framework.yaml:{line}: duplicate id 'COM.4'") for p in problems)
+
+
+def test_framework_indicator_missing_statement(tmp_path):
+    text = (ROOT / "rubrics" / "framework.yaml").read_text().replace(
+        "            statement: Demonstrating respect\n", "")
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()}, framework=text)
+    report = load_content(rubrics, modules)
+    line = line_of(rubrics / "framework.yaml", "id: COL.4")
+    assert f"rubrics/framework.yaml:{line}: missing or empty 'statement'" in messages(report)
+    assert report.catalogue is None
+
+
+def test_no_units_at_all(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {})
+    assert f"{os.path.relpath(modules)}:1: no unit files (*.md) found" in messages(load_content(rubrics, modules))
