@@ -1,0 +1,34 @@
+# Two commands set everything up:  make run   (the app with demo data)   make test   (the whole suite)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app lms
+
+.PHONY: run test test-postgres check clean
+
+# Reinstall when the project's dependencies change.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite against PostgreSQL: the run creates a fresh database on this server and drops it after.
+test-postgres: $(BIN)/.installed
+	LMS_TEST_DATABASE_URL=$${LMS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_test} $(BIN)/pytest $(PYTEST_ARGS)
+
+check: $(BIN)/.installed
+	$(FLASK) content check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,111 @@
+"""The MCF mentoring micro-credential: a Flask application factory."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .content_store import init_content
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, content (stops with a report if broken), database, routes."""
+    app = Flask(__name__, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    init_content(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)  # SQLite needs batch ALTERs
+    csrf.init_app(app)
+    _init_login(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    from . import admin, auth, framework_pages, learning
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(learning.bp)
+    app.register_blueprint(framework_pages.bp)
+    app.register_blueprint(admin.bp)
+
+    from .cli import register_cli
+    register_cli(app)
+    _init_pages(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .auth.services import user_for_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    # Flask-Login stores our sign-in token as the "user id"; an ended sign-in loads no one.
+    login_manager.user_loader(user_for_session)
+
+
+def _init_pages(app: Flask) -> None:
+    from .auth.forms import LogoutForm
+
+    @app.context_processor
+    def page_globals():
+        return {"logout_form": LogoutForm()}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    for status, title, message in (
+        (403, "Not allowed", "Your account does not have access to this page."),
+        (404, "Page not found", "There is nothing at this address. It may have moved, or the link is wrong."),
+        (405, "Not allowed", "This page cannot be used that way."),
+    ):
+        app.register_error_handler(status, _error_page(status, title, message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", title="Form expired",
+                               message="The form was missing its security token or it had expired. "
+                                       "Go back, reload the page and try again; nothing was changed."), 400
+
+
+def _error_page(status: int, title: str, message: str):
+    def handler(error):
+        return render_template("error.html", title=title, message=message), status
+    return handler
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, wait for locks, and let readers run beside a writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+__all__ = ["create_app", "click"]

@@ -1,0 +1,57 @@
+"""Routes for admins: users and roles, audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import role_required
+from ..auth import services
+from ..extensions import db
+from ..models import AuditEvent, User
+from .forms import RoleForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    """Every account, searchable, with a role form for each."""
+    query = request.args.get("q", "").strip()
+    select = db.select(User).order_by(User.name, User.id)
+    if query:
+        like = f"%{query.lower()}%"
+        select = select.where(db.or_(db.func.lower(User.name).like(like), User.email.like(like)))
+    page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
+    forms = {user.id: RoleForm(formdata=None, role=user.role, expected_role=user.role) for user in page.items}
+    return render_template("admin/users.html", page=page, forms=forms, query=query)
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required("admin")
+def change_role(user_id: int):
+    """Change a user's role, refusing to overwrite a change made meanwhile by someone else."""
+    form = RoleForm()
+    user = db.session.get(User, user_id) or abort(404)
+    if not form.validate_on_submit():
+        flash("Choose one of the listed roles.", "error")
+    else:
+        try:
+            services.change_role(current_user, services.RoleChange(user_id, form.role.data,
+                                                                   form.expected_role.data))
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{user.name} is now {user.role}.", "success")
+    return redirect(url_for("admin.users", q=request.args.get("q") or None) + f"#user-{user_id}")
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    """The audit trail, newest first."""
+    select = db.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", page=page)

@@ -1,0 +1,5 @@
+"""Accounts: registration, sign-in with throttling, sign-out that ends the session for real."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,92 @@
+"""Configuration: defaults here, then instance/config.py, then LMS_* environment variables.
+
+No secret lives in this file: SECRET_KEY is read from configuration or generated once into
+the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+class Defaults:
+    """Settings every deployment starts from; override in instance/config.py or LMS_* variables."""
+
+    # Database: LMS_DATABASE_URL, e.g. postgresql://user@host/dbname. Default: SQLite in instance/.
+    DATABASE_URL = None
+    # Where the course content lives.
+    MODULES_DIR = str(PROJECT_ROOT / "modules")
+    RUBRICS_DIR = str(PROJECT_ROOT / "rubrics")
+    BADGES_DIR = str(PROJECT_ROOT / "badges")
+    # Absolute URL the public sees (https://mentoring.example.org); used in published JSON.
+    # When unset, the URL of the current request is used.
+    PUBLIC_BASE_URL = None
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    TRUSTED_PROXIES = 0
+
+    # Sessions: a server-side record per sign-in, so signing out ends it everywhere.
+    SESSION_HOURS = 12
+    SESSION_COOKIE_NAME = "lms_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True (LMS_SESSION_COOKIE_SECURE=true) when served over HTTPS
+
+    # Failed sign-ins: after LOGIN_MAX_FAILURES within LOGIN_WINDOW_MINUTES for one email
+    # (or LOGIN_MAX_FAILURES_PER_IP for one address), sign-in is locked for LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
+    PASSWORD_MIN_LENGTH = 10
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 1024 * 1024  # raised by later features that accept uploads
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+def load_config(app: Flask, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, instance/config.py, LMS_* environment, test overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("LMS")
+    if test_config:
+        app.config.update(test_config)
+
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret(instance: Path) -> str:
+    """The secret key kept in instance/secret_key, created on first start (readable by owner only)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        raise RuntimeError(f"{path} is empty: delete it to have a new key generated") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,64 @@
+"""Routes for the learner: the dashboard and the units."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..content_store import catalogue
+from . import services
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.get("/")
+def index():
+    """The landing page, or the dashboard for someone signed in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    return render_template("index.html", catalogue=catalogue())
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """Progress per domain, the next unit, where to resume, and every unit."""
+    return render_template("learning/dashboard.html", catalogue=catalogue(),
+                           progress=services.progress(current_user))
+
+
+@bp.get("/units/<slug>")
+@login_required
+def unit(slug: str):
+    """One unit: outcomes, time, indicators, the rendered text, reflection and evidence task."""
+    found = catalogue().unit(slug) or abort(404)
+    progress = services.progress(current_user)
+    before, after = catalogue().neighbours(slug)
+    return render_template("learning/unit.html", unit=found, framework=catalogue().framework,
+                           completed=slug in progress.completed_slugs, before=before, after=after,
+                           progress=progress, form=FlaskForm())
+
+
+@bp.post("/units/<slug>/complete")
+@login_required
+def complete(slug: str):
+    """Mark a unit complete and go on to the next one."""
+    found = catalogue().unit(slug) or abort(404)
+    services.mark_complete(current_user, slug)
+    flash(f"“{found.title}” is marked complete.", "success")
+    next_unit = services.progress(current_user).resume_unit
+    if next_unit is not None:
+        return redirect(url_for("learning.unit", slug=next_unit.slug))
+    flash("You have completed every unit of the course.", "success")
+    return redirect(url_for("learning.dashboard"))
+
+
+@bp.post("/units/<slug>/incomplete")
+@login_required
+def incomplete(slug: str):
+    """Take back a completion, for a learner who wants to revisit a unit."""
+    found = catalogue().unit(slug) or abort(404)
+    services.mark_incomplete(current_user, slug)
+    flash(f"“{found.title}” is no longer marked complete.", "info")
+    return redirect(url_for("learning.unit", slug=slug))

@@ -1,0 +1,79 @@
+"""The framework as a CASE 1.1 CFPackage, built without an app and served at /framework/case.json."""
+
+from __future__ import annotations
+
+import uuid
+
+from lms.domain.case import build_case_package
+from lms.domain.framework import load_framework
+
+from .content_fixtures import ROOT
+
+
+def fake_url(kind: str, key: str) -> str:
+    return f"https://mcf.example/{kind}/{key}"
+
+
+def package():
+    framework = load_framework(ROOT / "rubrics" / "framework.yaml").framework
+    return framework, build_case_package(framework, fake_url)
+
+
+def test_package_has_a_document_an_item_per_node_and_child_associations():
+    framework, pkg = package()
+    doc = pkg["CFDocument"]
+    for field in ("identifier", "uri", "creator", "title", "lastChangeDateTime"):
+        assert doc[field]
+    items = pkg["CFItems"]
+    assert len(items) == 4 + 7 + 38
+    assert [i["humanCodingScheme"] for i in items if i["CFItemType"] == "Domain"] == ["PI", "PKS", "PR", "PD"]
+    by_code = {i["humanCodingScheme"]: i for i in items}
+    assert by_code["COM.4"]["fullStatement"] == "Actively listening to each other during conversations"
+    assert by_code["COM.4"]["uri"] == "https://mcf.example/item/COM.4"
+    for item in items:
+        uuid.UUID(item["identifier"])
+        assert item["CFDocumentURI"]["identifier"] == doc["identifier"]
+        assert item["lastChangeDateTime"].endswith("+00:00")
+    assert len({i["identifier"] for i in items}) == len(items)
+
+
+def test_every_item_is_child_of_its_parent():
+    framework, pkg = package()
+    items = {i["identifier"]: i for i in pkg["CFItems"]}
+    doc_id = pkg["CFDocument"]["identifier"]
+    parent = {}
+    for assoc in pkg["CFAssociations"]:
+        assert assoc["associationType"] == "isChildOf"
+        parent[assoc["originNodeURI"]["identifier"]] = assoc["destinationNodeURI"]["identifier"]
+    assert set(parent) == set(items)
+
+    def code(identifier):
+        return items[identifier]["humanCodingScheme"] if identifier in items else "DOC"
+
+    assert code(parent[next(i for i, v in items.items() if v["humanCodingScheme"] == "PR")]) == "DOC"
+    assert parent[next(i for i, v in items.items() if v["humanCodingScheme"] == "PR")] == doc_id
+    assert code(parent[next(i for i, v in items.items() if v["humanCodingScheme"] == "COL")]) == "PR"
+    assert code(parent[next(i for i, v in items.items() if v["humanCodingScheme"] == "COL.3")]) == "COL"
+
+
+def test_identifiers_are_stable_between_builds():
+    _, first = package()
+    _, second = package()
+    assert first == second
+
+
+def test_case_json_is_served_with_absolute_urls(app, client):
+    response = client.get("/framework/case.json")
+    assert response.status_code == 200 and response.is_json
+    pkg = response.get_json()
+    com4 = next(i for i in pkg["CFItems"] if i["humanCodingScheme"] == "COM.4")
+    assert com4["uri"] == "http://localhost/framework/COM.4"
+    assert client.get("/framework/COM.4").status_code == 200
+
+
+def test_public_base_url_is_used_when_configured(database_url, tmp_path):
+    from .conftest import make_app
+
+    app = make_app(database_url, tmp_path / "inst", PUBLIC_BASE_URL="https://mentoring.example.org/")
+    pkg = app.test_client().get("/framework/case.json").get_json()
+    assert pkg["CFDocument"]["uri"] == "https://mentoring.example.org/framework/case.json"

@@ -1,0 +1,101 @@
+"""Command line: content check, users create, demo seed; and start-up with broken content."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lms import create_app
+from lms.content_store import ContentLoadFailed
+from lms.extensions import db
+from lms.models import UnitProgress, User
+
+from .conftest import login, make_app
+from .content_fixtures import ROOT, make_tree, unit_text
+
+FLASK = [sys.executable, "-m", "flask", "--app", "lms"]
+
+
+def run_flask(args, tmp_path, cwd, **env):
+    environment = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path / "instance"), **env}
+    environment.pop("LMS_DATABASE_URL", None)
+    return subprocess.run(FLASK + args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=60)
+
+
+def test_content_check_on_the_shipped_content(app):
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines()[-1].endswith("38/38 indicators evidenced, 0 problems")
+
+
+def test_content_check_reports_broken_units_and_exits_non_zero(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COM.99"])})
+    result = run_flask(["content", "check"], tmp_path, cwd=tmp_path,
+                       LMS_RUBRICS_DIR=str(rubrics), LMS_MODULES_DIR=str(modules))
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert any(line.startswith("modules/listening.md:") and "unknown indicator 'COM.99'" in line for line in lines)
+    assert lines[-1] == "content: 0 units, 0/38 indicators evidenced, 39 problems"
+    assert "Traceback" not in result.stderr
+
+
+def test_content_check_fails_on_quality_problems_the_app_can_run_with(database_url, tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    app = make_app(database_url, tmp_path / "instance", RUBRICS_DIR=str(rubrics), MODULES_DIR=str(modules))
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "indicator SDS.1 is not asked for by any evidence task" in result.output
+    assert result.output.strip().splitlines()[-1] == "content: 1 units, 1/38 indicators evidenced, 37 problems"
+
+
+def test_a_broken_unit_stops_the_app_with_the_same_message(tmp_path, monkeypatch):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(order="first")})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ContentLoadFailed) as failure:
+        create_app({"RUBRICS_DIR": str(rubrics), "MODULES_DIR": str(modules), "SECRET_KEY": "x",
+                    "DATABASE_URL": "sqlite://"})
+    assert "modules/listening.md:7: 'order' must be a whole number of 1 or more, not 'first'" in str(failure.value)
+
+    result = run_flask(["run", "--port", "5999"], tmp_path, cwd=tmp_path,
+                       LMS_RUBRICS_DIR=str(rubrics), LMS_MODULES_DIR=str(modules))
+    assert result.returncode == 1
+    assert result.stderr.startswith("modules/listening.md:7: 'order' must be a whole number")
+    assert "Traceback" not in result.stderr
+
+
+def test_users_create_reads_the_password_from_stdin(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "Head@School.example.org", "--name", "Head Teacher",
+                                 "--role", "admin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "Created admin head@school.example.org" in result.output
+    assert login(client, "head@school.example.org", "a long enough password").status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+    again = runner.invoke(args=["users", "create", "head@school.example.org", "--name", "X"],
+                          input="another long password\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+    weak = runner.invoke(args=["users", "create", "b@example.org", "--name", "B"], input="short\n")
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.output
+
+
+def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed"])
+    second = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == second.exit_code == 0
+    assert first.output == second.output
+    logins = {}
+    for line in first.output.splitlines()[1:]:
+        role, email, password = line.split()
+        logins[role] = (email, password)
+    assert set(logins) == {"learner", "assessor", "admin"}
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 3
+        assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 3
+    assert login(client, *logins["admin"]).status_code == 302
+    assert Path(app.instance_path, "demo-logins.json").stat().st_mode & 0o077 == 0
