@@ -36,13 +36,11 @@ def unit_text(**overrides) -> str:
 
 
 def make_tree(tmp_path: Path, units: dict[str, str], framework: str | None = None) -> tuple[Path, Path]:
-    """A rubrics/ folder (the real framework unless given) and a modules/ folder with ``units``."""
+    """A rubrics/ folder (the real one, with ``framework`` as framework.yaml if given) and a modules/ folder with ``units``."""
     rubrics, modules = tmp_path / "rubrics", tmp_path / "modules"
-    rubrics.mkdir()
+    shutil.copytree(ROOT / "rubrics", rubrics)
     modules.mkdir()
-    if framework is None:
-        shutil.copy(ROOT / "rubrics" / "framework.yaml", rubrics / "framework.yaml")
-    else:
+    if framework is not None:
         (rubrics / "framework.yaml").write_text(framework, encoding="utf-8")
     for name, text in units.items():
         (modules / name).write_text(text, encoding="utf-8")

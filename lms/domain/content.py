@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .framework import Framework, load_framework
 from .problems import ERROR, WARNING, Problem, display_path
+from .rubrics import Rubric, load_rubric
 from .units import Unit, parse_unit
 
 FRAMEWORK_FILE = "framework.yaml"
@@ -20,6 +21,7 @@ class Catalogue:
 
     framework: Framework
     units: tuple[Unit, ...]
+    rubric: Rubric
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_slug", {u.slug: u for u in self.units})
@@ -80,10 +82,12 @@ class ContentReport:
 
 
 def load_content(rubrics_dir: Path, modules_dir: Path) -> ContentReport:
-    """Load the framework and every unit, and check them against each other."""
+    """Load the framework, rubrics and every unit, and check them against each other."""
     framework_load = load_framework(Path(rubrics_dir) / FRAMEWORK_FILE)
     framework = framework_load.framework
     problems = list(framework_load.problems)
+    rubric, rubric_problems = load_rubric(Path(rubrics_dir), framework, framework_load.lines)
+    problems.extend(rubric_problems)
 
     modules_dir = Path(modules_dir)
     units: list[Unit] = []
@@ -115,9 +119,9 @@ def load_content(rubrics_dir: Path, modules_dir: Path) -> ContentReport:
                                         f"indicator {indicator.id} is not asked for by any evidence task", WARNING))
 
     problems.sort(key=lambda p: (p.path, p.line, p.message))
-    usable = framework is not None and not any(p.severity == ERROR for p in problems)
+    usable = framework is not None and rubric is not None and not any(p.severity == ERROR for p in problems)
     return ContentReport(
-        catalogue=Catalogue(framework, tuple(units)) if usable else None,
+        catalogue=Catalogue(framework, tuple(units), rubric) if usable else None,
         problems=problems,
         unit_count=len(units),
         indicators_evidenced=len(evidenced & {i.id for i in framework.indicators}) if framework else 0,
