@@ -35,11 +35,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
-    from . import admin, auth, framework_pages, learning
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(learning.bp)
-    app.register_blueprint(framework_pages.bp)
-    app.register_blueprint(admin.bp)
+    from .admin.views import bp as admin_bp
+    from .assessment.views import bp as assessment_bp
+    from .auth.views import bp as auth_bp
+    from .evidence.views import bp as evidence_bp
+    from .framework_pages.views import bp as framework_bp
+    from .learning.views import bp as learning_bp
+    from .notifications.views import bp as notifications_bp
+    for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
     from .cli import register_cli
     register_cli(app)
@@ -61,9 +65,25 @@ def _init_login(app: Flask) -> None:
 def _init_pages(app: Flask) -> None:
     from .auth.forms import LogoutForm
 
+    from flask_login import current_user
+
+    from .notifications.services import unread_count
+
     @app.context_processor
     def page_globals():
-        return {"logout_form": LogoutForm()}
+        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        return {"logout_form": LogoutForm(), "unread_notifications": unread}
+
+    @app.template_filter("waiting")
+    def waiting(delta) -> str:
+        """A waiting time as people say it: "3 days 4 hours", "25 minutes"."""
+        minutes = int(delta.total_seconds() // 60)
+        days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+        if days:
+            return f"{days} day{'s' * (days != 1)}" + (f" {hours} hour{'s' * (hours != 1)}" if hours else "")
+        if hours:
+            return f"{hours} hour{'s' * (hours != 1)}" + (f" {mins} min" if mins else "")
+        return f"{mins} minute{'s' * (mins != 1)}"
 
     @app.after_request
     def security_headers(response):
@@ -81,6 +101,9 @@ def _init_pages(app: Flask) -> None:
         (403, "Not allowed", "Your account does not have access to this page."),
         (404, "Page not found", "There is nothing at this address. It may have moved, or the link is wrong."),
         (405, "Not allowed", "This page cannot be used that way."),
+        (413, "Upload too large", "Everything sent at once was larger than the server accepts, so nothing was "
+                                  "saved. Go back: your text should still be in the form. Attach fewer or "
+                                  "smaller files and save again."),
     ):
         app.register_error_handler(status, _error_page(status, title, message))
 

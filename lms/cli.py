@@ -91,6 +91,8 @@ def demo_seed() -> None:
     if changed:
         logins_path.write_text(json.dumps(logins, indent=2) + "\n")
         logins_path.chmod(0o600)
+    with current_app.test_request_context():  # decisions link to pages: URLs need a request
+        _demo_evidence()
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role:<9} {email:<28} {logins[email]}")
@@ -99,6 +101,67 @@ def demo_seed() -> None:
 def _demo_units():
     from .content_store import catalogue
     return catalogue().units
+
+
+DEMO_REFLECTIONS = {
+    "accepted": (
+        "Before this unit I thought of mentoring as passing on tips. Comparing the apprenticeship, competency "
+        "and reflective models made me see that with my student educator, Ravi, I had been using only the "
+        "first: he watched me, then copied. In our second week I changed the routine. After each lesson he now "
+        "speaks first about what he noticed, and I ask what evidence he has from the pupils' work. I also set "
+        "out our ground rules in writing, including what I will and will not share with his MIE tutor, so he "
+        "knows where he stands when I assess him. The attached note shows the first three conversations."
+    ),
+    "not_yet": (
+        "I listed the roles I play as a mentor: guide, assessor, role model and sometimes counsellor. I think "
+        "all of them matter and I try to do each one well with my student educator during SBE. I want to be a "
+        "good example for her and for the other teachers in my department."
+    ),
+    "waiting": (
+        "This week I mapped my mentoring responsibilities against what the school and the MIE expect. The "
+        "biggest gap is time: our meetings are squeezed between lessons and often cancelled. My strength is "
+        "that I know the syllabus and the school well. I have agreed a fixed thirty-minute slot on Wednesdays "
+        "with my student educator and my head of department, and I will track whether it holds for four weeks."
+    ),
+}
+
+
+def _demo_evidence() -> None:
+    """Evidence for the demo learner, decided through the real assessment code: accepted, not yet, waiting."""
+    from .assessment import services as assessment
+    from .evidence import services as evidence
+
+    learner = _demo_user("learner")
+    assessor = _demo_user("assessor")
+    if learner is None or assessor is None or evidence.learner_submissions(learner):
+        return
+    rubric = _demo_rubric()
+    units = _demo_units()
+    plan = (("accepted", units[0], rubric.level_by_id("proficient").value),
+            ("not_yet", units[1], rubric.level_by_id("emerging").value),
+            ("waiting", units[2], None))
+    for outcome, unit, level in plan:
+        saved = evidence.save_draft(learner, unit.slug, evidence.DraftInput(
+            reflection=DEMO_REFLECTIONS[outcome], links_text="", expected_revision=0), submit=True)
+        if level is None:
+            continue
+        version = assessment.claim(assessor, saved.version.id)
+        feedback = ("" if outcome == "accepted" else
+                    "You name the roles clearly. What is missing is your own practice: give one real example "
+                    "for each role from your work with your student educator, and say what changed as a result.")
+        assessment.decide(assessor, assessment.Decision(
+            version.id, outcome, feedback,
+            tuple(assessment.IndicatorJudgement(i, level, "") for i in unit.task.indicator_ids)))
+
+
+def _demo_user(role: str) -> User | None:
+    email = next(e for r, e, _ in DEMO_ACCOUNTS if r == role)
+    return db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def _demo_rubric():
+    from .content_store import catalogue
+    return catalogue().rubric
 
 
 def register_cli(app: Flask) -> None:

@@ -47,7 +47,12 @@ class Defaults:
     PASSWORD_MIN_LENGTH = 10
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = 1024 * 1024  # raised by later features that accept uploads
+
+    # Evidence uploads: the limit for one file, in MB. A whole request may carry a few files.
+    UPLOAD_MAX_MB = 20
+    UPLOADS_PER_REQUEST = 5
+    # How long opening a submission reserves it for one assessor.
+    CLAIM_MINUTES = 30
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 
@@ -63,6 +68,9 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if not url:
         url = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        per_file = int(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = per_file * int(app.config["UPLOADS_PER_REQUEST"]) + 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

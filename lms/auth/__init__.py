@@ -1,5 +1,1 @@
 """Accounts: registration, sign-in with throttling, sign-out that ends the session for real."""
-
-from .views import bp
-
-__all__ = ["bp"]

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..content_store import catalogue
+from ..evidence import services as evidence_services
 from . import services
 
 bp = Blueprint("learning", __name__)
@@ -35,9 +36,13 @@ def unit(slug: str):
     found = catalogue().unit(slug) or abort(404)
     progress = services.progress(current_user)
     before, after = catalogue().neighbours(slug)
+    status = evidence_services.status_of(evidence_services.submission_for(current_user, slug))
+    action = {"not_started": "Start your evidence", "draft": "Continue your draft", "revising": "Continue revising",
+              "not_yet": "See feedback and revise"}.get(status, "See your evidence")
     return render_template("learning/unit.html", unit=found, framework=catalogue().framework,
                            completed=slug in progress.completed_slugs, before=before, after=after,
-                           progress=progress, form=FlaskForm())
+                           progress=progress, form=FlaskForm(), evidence_action=action,
+                           evidence_label=evidence_services.STATUS_LABELS[status])
 
 
 @bp.post("/units/<slug>/complete")

@@ -1,0 +1,1 @@
+"""Assessors' workflow: the queue, claims, and indicator-by-indicator decisions."""

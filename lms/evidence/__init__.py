@@ -1,0 +1,1 @@
+"""The learner's evidence portfolio: drafts, files, links, submission, versions, competency profile."""

@@ -1,0 +1,97 @@
+"""Evidence tables: a learner's submission for a unit's task, its versions, files and links."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import User, UTCDateTime, utcnow
+
+DRAFT, SUBMITTED, ACCEPTED, NOT_YET = "draft", "submitted", "accepted", "not_yet"
+VERSION_STATUSES = (DRAFT, SUBMITTED, ACCEPTED, NOT_YET)
+
+
+class Submission(db.Model):
+    """A learner's evidence for one unit's evidence task, across all its versions."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("learner_id", "unit_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_slug: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    learner: Mapped[User] = relationship()
+    versions: Mapped[list[EvidenceVersion]] = relationship(
+        back_populates="submission", order_by="EvidenceVersion.number", cascade="all, delete-orphan")
+
+    @property
+    def latest(self) -> EvidenceVersion | None:
+        """The newest version."""
+        return self.versions[-1] if self.versions else None
+
+
+class EvidenceVersion(db.Model):
+    """One version of the evidence: a draft the learner edits, then a submission decided once."""
+
+    __tablename__ = "evidence_versions"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "number"),
+        CheckConstraint(f"status IN {VERSION_STATUSES!r}", name="status_known"),
+        # At most one version of a submission is open (being drafted or waiting for assessment).
+        Index("uq_evidence_versions_one_open", "submission_id", unique=True,
+              sqlite_where=text("status IN ('draft', 'submitted')"),
+              postgresql_where=text("status IN ('draft', 'submitted')")),
+        Index("ix_evidence_versions_queue", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    links_json: Mapped[str] = mapped_column(Text, default="[]")
+    # Bumped by every save of a draft, so that an edit made from a stale page is refused.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+    files: Mapped[list[EvidenceFile]] = relationship(back_populates="version", order_by="EvidenceFile.id",
+                                                     cascade="all, delete-orphan")
+    claimed_by: Mapped[User | None] = relationship()
+
+    @property
+    def links(self) -> list[str]:
+        """The evidence links, in the order the learner gave them."""
+        return json.loads(self.links_json or "[]")
+
+    def claim_active(self, now: datetime | None = None) -> bool:
+        """True when an assessor holds an unexpired claim."""
+        return bool(self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > (now or utcnow()))
+
+
+class EvidenceFile(db.Model):
+    """A file attached to a version; the bytes live in instance/uploads under a generated name."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("evidence_versions.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(100), index=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    version: Mapped[EvidenceVersion] = relationship(back_populates="files")

@@ -1,0 +1,289 @@
+"""Evidence operations: the one place that writes submissions, versions and files."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from ..content_store import catalogue
+from ..domain.units import count_words
+from ..extensions import db
+from ..models import User, utcnow
+from .models import ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceFile, EvidenceVersion, Submission
+from .storage import EvidenceStore, UploadRejected
+
+MIN_REFLECTION_WORDS = 30
+MAX_REFLECTION_CHARS = 30_000
+MAX_LINKS = 10
+MAX_FILES = 10
+
+
+class EvidenceError(Exception):
+    """An evidence operation that cannot be done; the message is for the learner."""
+
+
+class EditConflict(EvidenceError):
+    """The draft was saved elsewhere (another tab or device) since this page was loaded."""
+
+
+@dataclass
+class DraftInput:
+    """What the learner typed and attached in one save."""
+
+    reflection: str
+    links_text: str
+    expected_revision: int | None
+    uploads: list[FileStorage] = field(default_factory=list)
+
+
+@dataclass
+class SaveResult:
+    """The outcome of a save: the version, and which uploads were refused and why."""
+
+    version: EvidenceVersion
+    rejected: list[str] = field(default_factory=list)
+    submitted: bool = False
+
+
+def store() -> EvidenceStore:
+    """The evidence file store of the current app."""
+    return EvidenceStore(Path(current_app.instance_path) / "uploads",
+                         int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024)
+
+
+def submission_for(learner: User, unit_slug: str) -> Submission | None:
+    """The learner's submission for a unit, if any."""
+    return db.session.execute(
+        db.select(Submission).where(Submission.learner_id == learner.id, Submission.unit_slug == unit_slug)
+    ).scalar_one_or_none()
+
+
+def learner_submissions(learner: User) -> dict[str, Submission]:
+    """All the learner's submissions, by unit slug."""
+    rows = db.session.execute(db.select(Submission).where(Submission.learner_id == learner.id)).scalars()
+    return {s.unit_slug: s for s in rows}
+
+
+def parse_links(text: str) -> list[str]:
+    """One http(s) link per line; raises EvidenceError naming a line that is not one."""
+    links = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        link = line.strip()
+        if not link:
+            continue
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", link):
+            raise EvidenceError(f"Line {number} of the links is not a web address starting with https:// "
+                                f"or http://: “{link[:80]}”.")
+        links.append(link)
+    if len(links) > MAX_LINKS:
+        raise EvidenceError(f"Give at most {MAX_LINKS} links.")
+    return links
+
+
+def start_revision(learner: User, unit_slug: str) -> EvidenceVersion:
+    """Begin revising evidence returned "not yet": a new draft carrying its text, links and files.
+
+    The returned version stays exactly as it was, with its assessment, for the history.
+    """
+    submission = submission_for(learner, unit_slug)
+    latest = submission.latest if submission else None
+    if latest is not None and latest.status == DRAFT:
+        return latest  # already revising (a second click, or another tab)
+    if latest is None or latest.status != NOT_YET:
+        raise EvidenceError("Only evidence returned “not yet” can be revised.")
+    version = EvidenceVersion(submission_id=submission.id, number=latest.number + 1, status=DRAFT,
+                              reflection=latest.reflection, links_json=latest.links_json)
+    version.files = [EvidenceFile(original_name=f.original_name, storage_key=f.storage_key,
+                                  content_type=f.content_type, kind=f.kind, size=f.size, sha256=f.sha256)
+                     for f in latest.files]
+    db.session.add(version)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same revision was started a moment ago elsewhere
+        db.session.rollback()
+        return submission_for(learner, unit_slug).latest
+    return version
+
+
+def _new_first_version(learner: User, unit_slug: str) -> EvidenceVersion:
+    submission = submission_for(learner, unit_slug)
+    if submission is None:
+        submission = Submission(learner_id=learner.id, unit_slug=unit_slug)
+        db.session.add(submission)
+    version = EvidenceVersion(submission=submission, number=1, status=DRAFT)
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the first save of this evidence, made twice at once (two tabs)
+        db.session.rollback()
+        raise EditConflict("This evidence was saved from another window a moment ago. Nothing was "
+                           "overwritten: reload the page to see the saved draft.") from None
+    return version
+
+
+def save_draft(learner: User, unit_slug: str, data: DraftInput, submit: bool = False) -> SaveResult:
+    """Save what the learner typed and attached; with ``submit``, also send it for assessment.
+
+    Valid files are kept even when something else is wrong, so nothing is lost; text is kept by
+    the caller re-showing the form. Raises EvidenceError (nothing saved) or EditConflict.
+    """
+    unit = catalogue().unit(unit_slug)
+    if unit is None:
+        raise EvidenceError("There is no such unit.")
+    if len(data.reflection) > MAX_REFLECTION_CHARS:
+        raise EvidenceError(f"The reflection is longer than {MAX_REFLECTION_CHARS:,} characters.")
+    links = parse_links(data.links_text)
+
+    submission = submission_for(learner, unit_slug)
+    latest = submission.latest if submission else None
+    now = utcnow()
+    if latest is None:
+        if data.expected_revision not in (None, 0):
+            raise EditConflict("This evidence changed since you opened the page. Reload it to see the saved draft.")
+        version = _new_first_version(learner, unit_slug)
+        version.reflection, version.links_json, version.updated_at = data.reflection, json.dumps(links), now
+        db.session.flush()
+    elif latest.status == DRAFT:
+        version = latest
+        # Compare-and-set on the revision: a save from a stale page changes nothing.
+        result = db.session.execute(
+            db.update(EvidenceVersion)
+            .where(EvidenceVersion.id == version.id, EvidenceVersion.status == DRAFT,
+                   EvidenceVersion.revision == data.expected_revision)
+            .values(reflection=data.reflection, links_json=json.dumps(links), updated_at=now,
+                    revision=EvidenceVersion.revision + 1)
+        )
+        if result.rowcount != 1:
+            db.session.rollback()
+            raise EditConflict("Your draft was saved from another window or device after you opened this page. "
+                               "Nothing was overwritten: your text is shown below so you can copy what you need, "
+                               "then reload the page to see the saved draft.")
+    elif latest.status == SUBMITTED:
+        raise EvidenceError("This evidence was already submitted and is waiting for assessment; "
+                            "it cannot be changed now.")
+    elif latest.status == ACCEPTED:
+        raise EvidenceError("This evidence has been accepted; it cannot be changed.")
+    else:
+        raise EvidenceError("This evidence was returned “not yet”. Start a revision to change it.")
+
+    rejected = _attach(version, data.uploads)
+    db.session.commit()
+    db.session.refresh(version)
+    outcome = SaveResult(version, rejected)
+    if submit and not rejected:
+        _submit(version)
+        outcome.submitted = True
+    return outcome
+
+
+def _attach(version: EvidenceVersion, uploads: list[FileStorage]) -> list[str]:
+    files = [u for u in uploads if u and u.filename]
+    rejected = []
+    room = MAX_FILES - len(version.files)
+    evidence_store = store()
+    for upload in files:
+        if room <= 0:
+            rejected.append(f"“{upload.filename}” was not added: a version can hold at most {MAX_FILES} files.")
+            continue
+        try:
+            stored = evidence_store.save(upload.stream, upload.filename)
+        except UploadRejected as exc:
+            rejected.append(str(exc))
+            continue
+        name = Path(upload.filename).name[:200] or f"evidence.{stored.extension}"
+        db.session.add(EvidenceFile(version_id=version.id, original_name=name, storage_key=stored.key,
+                                    content_type=stored.content_type, kind=stored.kind, size=stored.size,
+                                    sha256=stored.sha256))
+        room -= 1
+    return rejected
+
+
+def _submit(version: EvidenceVersion) -> None:
+    words = count_words(version.reflection)
+    if words < MIN_REFLECTION_WORDS:
+        raise EvidenceError(f"Your draft is saved. To submit it, the reflection needs at least "
+                            f"{MIN_REFLECTION_WORDS} words (it has {words}).")
+    result = db.session.execute(
+        db.update(EvidenceVersion)
+        .where(EvidenceVersion.id == version.id, EvidenceVersion.status == DRAFT)
+        .values(status=SUBMITTED, submitted_at=utcnow())
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise EvidenceError("This draft was already submitted.")
+    db.session.commit()
+    db.session.refresh(version)
+
+
+def remove_file(learner: User, file_id: int) -> EvidenceFile:
+    """Remove a file from the learner's draft; the bytes go when no version refers to them."""
+    evidence_file = db.session.get(EvidenceFile, file_id)
+    if evidence_file is None or evidence_file.version.submission.learner_id != learner.id:
+        raise LookupError(file_id)
+    if evidence_file.version.status != DRAFT:
+        raise EvidenceError("Files can only be removed from a draft.")
+    key = evidence_file.storage_key
+    db.session.delete(evidence_file)
+    db.session.commit()
+    still_used = db.session.execute(
+        db.select(db.func.count()).select_from(EvidenceFile).where(EvidenceFile.storage_key == key)
+    ).scalar_one()
+    if not still_used:
+        store().delete(key)
+    return evidence_file
+
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "draft": "Draft",
+    "revising": "Revising",
+    "submitted": "Submitted",
+    "in_review": "In review",
+    "not_yet": "Not yet",
+    "accepted": "Accepted",
+}
+
+
+def status_of(submission: Submission | None) -> str:
+    """Where the evidence stands, in the learner's terms (a key of STATUS_LABELS)."""
+    latest = submission.latest if submission else None
+    if latest is None:
+        return "not_started"
+    if latest.status == DRAFT:
+        return "revising" if latest.number > 1 else "draft"
+    if latest.status == SUBMITTED:
+        return "in_review" if latest.claim_active() else "submitted"
+    return latest.status
+
+
+def file_for_download(user: User, file_id: int) -> EvidenceFile | None:
+    """The file if this user may have it: its learner, or an assessor who may see the submission."""
+    from ..assessment.services import visible_version
+
+    evidence_file = db.session.get(EvidenceFile, file_id)
+    if evidence_file is None:
+        return None
+    submission = evidence_file.version.submission
+    if submission.learner_id == user.id:
+        return evidence_file
+    latest = submission.latest
+    if user.has_role("assessor") and latest is not None and visible_version(user, latest.id) is not None:
+        return evidence_file
+    return None
+
+
+def download_name(evidence_file: EvidenceFile) -> str:
+    """The learner's file name, with the extension of what the file really is."""
+    from .storage import ALLOWED_TYPES
+
+    extension = ALLOWED_TYPES.get(evidence_file.content_type, ("", "bin"))[1]
+    stem = re.sub(r"[^\w\- .()]+", "_", Path(evidence_file.original_name).stem).strip() or "evidence"
+    return f"{stem}.{extension}"
