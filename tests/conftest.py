@@ -159,3 +159,19 @@ def _push_request_context():
     """Replace pytest-flask's fixture of this name, which keeps one request context open around
     each test: requests would then share ``g`` (and Flask-WTF's cached CSRF token) as no browser does."""
     yield
+
+
+@pytest.fixture
+def assessor_client(app, make_user):
+    """A signed-in assessor, on a client of its own."""
+    make_user("assessor@example.org", "Asha Assessor", "assessor")
+    client = app.test_client()
+    assert login(client, "assessor@example.org").status_code == 302
+    return client
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client. (pytest-flask's fixture of this name keeps the last request's context
+    open, so ``g`` and the signed-in user would leak into the next request of another client.)"""
+    return app.test_client()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lms import create_app
+from lms.assessment.models import Assessment
 from lms.content_store import ContentLoadFailed
 from lms.extensions import db
 from lms.models import UnitProgress, User
@@ -97,5 +98,18 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     with app.app_context():
         assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 3
         assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 3
+        decided = db.session.execute(db.select(Assessment.outcome).order_by(Assessment.id)).scalars().all()
+        assert decided == ["accepted", "not_yet"]
     assert login(client, *logins["admin"]).status_code == 302
     assert Path(app.instance_path, "demo-logins.json").stat().st_mode & 0o077 == 0
+
+    # The demo learner sees the whole loop: evidence accepted, returned "not yet", and waiting.
+    learner = app.test_client()
+    login(learner, *logins["learner"])
+    portfolio = learner.get("/evidence").get_data(as_text=True)
+    for status in ("Accepted", "Not yet", "Submitted"):
+        assert f">{status}</span>" in portfolio
+    assert "was returned “not yet”" in learner.get("/notifications").get_data(as_text=True)
+    assessor = app.test_client()
+    login(assessor, *logins["assessor"])
+    assert "1 submission waiting" in assessor.get("/assess").get_data(as_text=True)

@@ -20,11 +20,11 @@ def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, **kwargs) ->
     class AssessmentForm(FlaskForm):
         feedback = TextAreaField("Overall feedback to the learner", validators=[Length(max=10_000)],
                                  render_kw={"rows": 6})
-        outcome = RadioField("Decision", choices=[("accepted", "Accepted"), ("not_yet", "Not yet")],
-                             validate_choice=False)
+        # The template draws the radio buttons with the rubric beside them; choices are the values.
+        outcome = RadioField("Decision", choices=["accepted", "not_yet"], validate_choice=False)
         submit = SubmitField("Record decision")
 
-    choices = [(str(level.value), level.label) for level in rubric.levels]
+    choices = [str(level.value) for level in rubric.levels]
     for indicator_id in indicator_ids:
         key = field_key(indicator_id)
         setattr(AssessmentForm, f"level_{key}", RadioField(f"Level for {indicator_id}", choices=choices,
