@@ -38,11 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .assessment.views import bp as assessment_bp
     from .auth.views import bp as auth_bp
+    from .badges.views import bp as badges_bp
     from .evidence.views import bp as evidence_bp
     from .framework_pages.views import bp as framework_bp
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
-    for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp):
+    for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp,
+                      badges_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

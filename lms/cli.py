@@ -19,6 +19,79 @@ from .models import ROLES, User
 content_cli = AppGroup("content", help="Check the course content.")
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying the app.")
+badges_cli = AppGroup("badges", help="Issued Open Badges: list, verify, revoke.")
+
+
+def public_request_context():
+    """A request context for building public URLs outside a web request: PUBLIC_BASE_URL, else the
+    address `make run` serves (http://127.0.0.1:$PORT)."""
+    import os
+    base = current_app.config.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    return current_app.test_request_context(base_url=base)
+
+
+@badges_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def badges_list(as_json: bool) -> None:
+    """List issued assertions with their URLs."""
+    from .badges.models import BadgeAssertion
+    from .urls import public_url
+
+    rows = []
+    with public_request_context():
+        for a in db.session.execute(db.select(BadgeAssertion).order_by(BadgeAssertion.id)).scalars():
+            rows.append({
+                "id": a.public_id,
+                "recipient": a.recipient_email,
+                "badge_class": a.badge_class_id,
+                "status": a.status(),
+                "issued_on": a.issued_at.isoformat(),
+                "assertion_url": public_url("badges.assertion", public_id=a.public_id),
+                "credential_url": public_url("badges.credential", public_id=a.public_id),
+                "baked_png_url": public_url("badges.baked", public_id=a.public_id, ext="png"),
+                "baked_svg_url": public_url("badges.baked", public_id=a.public_id, ext="svg"),
+                "public_page_url": public_url("badges.public_page", public_id=a.public_id),
+            })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['badge_class']:<4} {row['status']:<8} {row['recipient']}  {row['assertion_url']}")
+
+
+@badges_cli.command("verify")
+@click.argument("target")
+@click.option("--email", default=None, help="Also check that the badge was issued to this email.")
+def badges_verify(target: str, email: str | None) -> None:
+    """Verify a baked image, a JSON file or a URL of this issuer; exit 1 unless valid."""
+    from pathlib import Path as _Path
+
+    from .badges import services as badge_services
+
+    path = _Path(target)
+    data = path.read_bytes() if path.is_file() else target
+    with public_request_context():
+        result = badge_services.verify(data, email)
+    click.echo(result.summary())
+    for line in result.checks:
+        click.echo(f"  ✓ {line}")
+    if result.status != "valid":
+        sys.exit(1)
+
+
+@badges_cli.command("revoke")
+@click.argument("assertion_id")
+@click.option("--reason", required=True, help="Why: shown to anyone who checks the badge.")
+def badges_revoke(assertion_id: str, reason: str) -> None:
+    """Revoke an issued badge (by the id shown in `badges list`)."""
+    from .badges import services as badge_services
+
+    with public_request_context():
+        try:
+            assertion = badge_services.revoke(None, assertion_id, reason)
+        except badge_services.BadgeError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Revoked {assertion.public_id} ({assertion.badge_class_id}, {assertion.recipient_email}).")
 
 
 @content_cli.command("check")
@@ -91,7 +164,7 @@ def demo_seed() -> None:
     if changed:
         logins_path.write_text(json.dumps(logins, indent=2) + "\n")
         logins_path.chmod(0o600)
-    with current_app.test_request_context():  # decisions link to pages: URLs need a request
+    with public_request_context():  # decisions link to pages: URLs need a request
         _demo_evidence()
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
@@ -117,6 +190,24 @@ DEMO_REFLECTIONS = {
         "all of them matter and I try to do each one well with my student educator during SBE. I want to be a "
         "good example for her and for the other teachers in my department."
     ),
+    "empathy-and-respect": (
+        "When my student educator's Form 2 lesson fell apart, she was sure the pupils disliked her. I asked "
+        "her to describe the lesson from the point of view of one pupil at the back, then from mine. Seeing "
+        "it three ways, she noticed that the instructions came after the worksheets were handed out. I kept "
+        "my own judgement back until she had finished, and we agreed she would give instructions first."
+    ),
+    "agency-and-wellbeing": (
+        "Instead of giving my student educator a list of targets, I asked her to choose one focus for the "
+        "fortnight and to decide how she would know it had worked. She chose questioning. We also agreed to "
+        "end our Friday meetings on time, because she travels far, and to note one thing that went well "
+        "each week. Her confidence in planning on her own grew over the two weeks, as her plans show."
+    ),
+    "dispositions-journal": (
+        "Over four weeks I kept a short journal after each mentoring meeting: what I felt, what I assumed, "
+        "and what I did. Reading it back, I saw that I grow impatient when lessons overrun, and that my "
+        "feedback is sharper on those days. I now wait until the next morning to give feedback after a "
+        "difficult lesson, and my student educator says our conversations feel calmer and more useful."
+    ),
     "waiting": (
         "This week I mapped my mentoring responsibilities against what the school and the MIE expect. The "
         "biggest gap is time: our meetings are squeezed between lessons and often cancelled. My strength is "
@@ -137,12 +228,18 @@ def _demo_evidence() -> None:
         return
     rubric = _demo_rubric()
     units = _demo_units()
-    plan = (("accepted", units[0], rubric.level_by_id("proficient").value),
+    proficient = rubric.level_by_id("proficient").value
+    # The three Professional Dispositions units complete the DSP competency, and with it the PD
+    # domain: the demo learner holds two badges.
+    dispositions = [u for u in units if u.domain_id == "PD"]
+    plan = (("accepted", units[0], proficient),
             ("not_yet", units[1], rubric.level_by_id("emerging").value),
-            ("waiting", units[2], None))
+            ("waiting", units[2], None),
+            *(("accepted", unit, proficient) for unit in dispositions))
     for outcome, unit, level in plan:
         saved = evidence.save_draft(learner, unit.slug, evidence.DraftInput(
-            reflection=DEMO_REFLECTIONS[outcome], links_text="", expected_revision=0), submit=True)
+            reflection=DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome]), links_text="",
+            expected_revision=0), submit=True)
         if level is None:
             continue
         version = assessment.claim(assessor, saved.version.id)
@@ -166,5 +263,5 @@ def _demo_rubric():
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (content_cli, users_cli, demo_cli):
+    for group in (content_cli, users_cli, demo_cli, badges_cli):
         app.cli.add_command(group)

@@ -53,6 +53,17 @@ class Defaults:
     UPLOADS_PER_REQUEST = 5
     # How long opening a submission reserves it for one assessor.
     CLAIM_MINUTES = 30
+
+    # The badge issuer, as badges and verifiers show it. Set these for a real deployment.
+    ISSUER_NAME = "MCF Mentoring Micro-credential"
+    ISSUER_URL = None  # default: the site's home page
+    ISSUER_EMAIL = "mentoring@example.org"
+    ISSUER_IMAGE_URL = None  # default: the micro-credential's artwork
+    ISSUER_DESCRIPTION = "Micro-credentials in teacher mentoring, built on the Mentoring Competency Framework."
+    # did:key (derived from instance/issuer-ed25519.pem) unless set, e.g. "did:web:mentoring.example.org";
+    # a did:web needs /.well-known/did.json served over https at that host.
+    ISSUER_DID = None
+    BADGE_VALIDITY_DAYS = None  # badges do not expire unless set
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 

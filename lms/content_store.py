@@ -29,7 +29,8 @@ class ContentLoadFailed(click.ClickException):
 
 def init_content(app: Flask) -> None:
     """Load and check the content; stop with the report on errors, log warnings."""
-    report = load_content(Path(app.config["RUBRICS_DIR"]), Path(app.config["MODULES_DIR"]))
+    report = load_content(Path(app.config["RUBRICS_DIR"]), Path(app.config["MODULES_DIR"]),
+                          Path(app.config["BADGES_DIR"]))
     if report.catalogue is None:
         raise ContentLoadFailed(report)
     for problem in report.warnings:

@@ -160,6 +160,9 @@ def decide(assessor: User, decision: Decision) -> Assessment:
     learner_id, number = version.submission.learner_id, version.number
     db.session.rollback()  # start the write from a clean transaction: the conditional update decides
 
+    # One decision at a time per learner (PostgreSQL row lock; SQLite serialises writers anyway), so
+    # two decisions that together complete a competency see each other and its badge is issued.
+    db.session.execute(db.select(User.id).where(User.id == learner_id).with_for_update())
     now = utcnow()
     result = db.session.execute(
         db.update(EvidenceVersion)
@@ -180,6 +183,9 @@ def decide(assessor: User, decision: Decision) -> Assessment:
     except IntegrityError:  # the unique version_id: someone else's decision got there first
         db.session.rollback()
         raise StaleDecision(stale_reason(assessor, decision.version_id) or "This submission cannot be decided.") from None
+    if decision.outcome == ACCEPTED:
+        from ..badges.services import issue_achievements
+        issue_achievements(learner_id)
     word = "accepted" if decision.outcome == ACCEPTED else "returned “not yet”"
     notify(learner_id, f"Your evidence for “{unit.title}” (version {number}) was {word}.",
            url_for("evidence.submission", slug=unit.slug))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .framework import Framework, load_framework
 from .problems import ERROR, WARNING, Problem, display_path
+from .badge_classes import BadgeClassDef, load_badge_classes
 from .rubrics import Rubric, load_rubric
 from .units import Unit, parse_unit
 
@@ -22,9 +23,19 @@ class Catalogue:
     framework: Framework
     units: tuple[Unit, ...]
     rubric: Rubric
+    badge_classes: tuple[BadgeClassDef, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_slug", {u.slug: u for u in self.units})
+        object.__setattr__(self, "_badges", {b.id: b for b in self.badge_classes})
+
+    def badge_class(self, badge_id: str) -> BadgeClassDef | None:
+        """The badge class with this id, or None."""
+        return self._badges.get(badge_id)
+
+    def badge_class_for(self, kind: str, target_id: str) -> BadgeClassDef | None:
+        """The badge class awarded for a competency, a domain or the credential."""
+        return next((b for b in self.badge_classes if b.kind == kind and b.target_id == target_id), None)
 
     def unit(self, slug: str) -> Unit | None:
         """The unit with this slug, or None."""
@@ -81,13 +92,15 @@ class ContentReport:
         return [str(p) for p in self.problems] + [self.summary()]
 
 
-def load_content(rubrics_dir: Path, modules_dir: Path) -> ContentReport:
-    """Load the framework, rubrics and every unit, and check them against each other."""
+def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None = None) -> ContentReport:
+    """Load the framework, rubrics, badge classes and every unit, and check them against each other."""
     framework_load = load_framework(Path(rubrics_dir) / FRAMEWORK_FILE)
     framework = framework_load.framework
     problems = list(framework_load.problems)
     rubric, rubric_problems = load_rubric(Path(rubrics_dir), framework, framework_load.lines)
     problems.extend(rubric_problems)
+    badge_classes, badge_problems = load_badge_classes(Path(badges_dir), framework) if badges_dir else ((), [])
+    problems.extend(badge_problems)
 
     modules_dir = Path(modules_dir)
     units: list[Unit] = []
@@ -121,7 +134,7 @@ def load_content(rubrics_dir: Path, modules_dir: Path) -> ContentReport:
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     usable = framework is not None and rubric is not None and not any(p.severity == ERROR for p in problems)
     return ContentReport(
-        catalogue=Catalogue(framework, tuple(units), rubric) if usable else None,
+        catalogue=Catalogue(framework, tuple(units), rubric, badge_classes) if usable else None,
         problems=problems,
         unit_count=len(units),
         indicators_evidenced=len(evidenced & {i.id for i in framework.indicators}) if framework else 0,

@@ -6,16 +6,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 
 from ..content_store import catalogue
 from ..domain.case import build_case_package
+from ..urls import public_url
 
 bp = Blueprint("framework", __name__, url_prefix="/framework")
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL for published data: PUBLIC_BASE_URL when configured, else this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 @bp.get("")

@@ -1,0 +1,1 @@
+"""Open Badges for achievements: issuing, hosting, baking, sharing, verifying and revoking."""

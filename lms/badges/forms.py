@@ -1,0 +1,31 @@
+"""Badge forms."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class VerifyForm(FlaskForm):
+    """One of: a baked image, pasted JSON, or a URL of this issuer; optionally the earner's email."""
+
+    image = FileField("A baked badge image (PNG or SVG)")
+    json_text = TextAreaField("Or paste the badge JSON", render_kw={"rows": 6})
+    url = StringField("Or the badge's URL", validators=[Optional(), Length(max=500)], render_kw={"inputmode": "url"})
+    email = EmailField("Earner's email (optional: checks that the badge was issued to them)",
+                       validators=[Optional(), Length(max=254)])
+    submit = SubmitField("Verify")
+
+
+class RevokeForm(FlaskForm):
+    """Revoke with a reason."""
+
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField("Revoke")
+
+
+class VisibilityForm(FlaskForm):
+    """Make a badge's page public or private."""
+
+    public = HiddenField()
+    submit = SubmitField()

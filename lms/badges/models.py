@@ -1,0 +1,53 @@
+"""Issued badges (assertions): one per earner and badge class, ever."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import User, UTCDateTime, utcnow
+
+
+class BadgeAssertion(db.Model):
+    """A badge issued to a learner. The unique (user, badge class) pair means: issued once and only once.
+
+    The integer id is also the credential's index in the revocation status list.
+    """
+
+    __tablename__ = "badge_assertions"
+    __table_args__ = (UniqueConstraint("user_id", "badge_class_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    badge_class_id: Mapped[str] = mapped_column(String(20))
+    # The email and salt at issuance: the recipient hash must never change afterwards.
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    salt: Mapped[str] = mapped_column(String(64))
+    achieved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_versions_json: Mapped[str] = mapped_column(Text, default="[]")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def shared_version_ids(self) -> list[int]:
+        """Evidence versions the earner chose to show with this badge."""
+        return json.loads(self.shared_versions_json or "[]")
+
+    def status(self, now: datetime | None = None) -> str:
+        """"valid", "revoked" or "expired"."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or utcnow()):
+            return "expired"
+        return "valid"

@@ -1,0 +1,257 @@
+"""Routes for badges: hosted Open Badges documents, images, my badges, public pages, verification, revocation."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import segno
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import escape
+
+from ..access import role_required
+from ..content_store import catalogue
+from ..domain.markdown_render import render_markdown
+from ..extensions import db
+from ..urls import public_url
+from . import keys, services
+from .forms import RevokeForm, VerifyForm
+from .models import BadgeAssertion
+
+bp = Blueprint("badges", __name__)
+JSON_LD = "application/ld+json"
+
+
+def _json(document: dict, status: int = 200, mimetype: str = "application/json"):
+    response = jsonify(document)
+    response.status_code = status
+    response.mimetype = mimetype
+    response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers anywhere may read these
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- hosted Open Badges 2.0 and 3.0 documents ------------------------------------------------------------
+
+@bp.get("/badges/issuer")
+def issuer():
+    """The 2.0 Issuer profile."""
+    return _json(services.issuer_document())
+
+
+@bp.get("/badges/issuer/image.png")
+def issuer_image():
+    """The issuer's image (the micro-credential's artwork unless configured otherwise)."""
+    badge = catalogue().badge_class("MCF")
+    return send_file(badge.png_path, mimetype="image/png", max_age=86400)
+
+
+@bp.get("/badges/classes/<badge_id>")
+def badge_class(badge_id: str):
+    """The 2.0 BadgeClass; its criteria and alignments."""
+    badge = catalogue().badge_class(badge_id) or abort(404)
+    return _json(services.badge_class_document(badge))
+
+
+@bp.get("/badges/classes/<badge_id>/image.<any(png, svg):ext>")
+def badge_image(badge_id: str, ext: str):
+    """The badge class artwork."""
+    badge = catalogue().badge_class(badge_id) or abort(404)
+    if ext == "png":
+        return send_file(badge.png_path, mimetype="image/png", max_age=86400)
+    response = send_file(badge.svg_path, mimetype="image/svg+xml", max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/badges/assertions/<public_id>")
+def assertion(public_id: str):
+    """The hosted 2.0 Assertion; 410 Gone with revoked: true once revoked."""
+    found = services.assertion_by_public_id(public_id) or abort(404)
+    status, document = services.assertion_document(found)
+    return _json(document, status)
+
+
+@bp.get("/badges/assertions/<public_id>/baked.<any(png, svg):ext>")
+def baked(public_id: str, ext: str):
+    """The badge image baked with the 2.0 assertion and the signed 3.0 credential."""
+    found = services.assertion_by_public_id(public_id) or abort(404)
+    data = services.baked_image(found, ext)
+    name = f"{found.badge_class_id.lower()}-badge.{ext}"
+    response = send_file(io.BytesIO(data), mimetype="image/png" if ext == "png" else "image/svg+xml",
+                         as_attachment=request.args.get("download") == "1", download_name=name, max_age=0)
+    if ext == "svg":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/badges/credentials/<public_id>.json")
+def credential(public_id: str):
+    """The signed Open Badges 3.0 credential."""
+    found = services.assertion_by_public_id(public_id) or abort(404)
+    response = _json(services.credential_document(found))
+    if request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = f'attachment; filename="{found.badge_class_id.lower()}-credential.json"'
+    return response
+
+
+@bp.get("/badges/status/<int:number>")
+def status_list(number: int):
+    """The signed BitstringStatusList credential that marks revoked 3.0 credentials."""
+    return _json(services.status_list_document(number))
+
+
+@bp.get("/.well-known/did.json")
+def did_document():
+    """The issuer's DID document, when the issuer is a did:web."""
+    if not keys.issuer_did().startswith("did:web:"):
+        abort(404)
+    return _json(keys.did_document())
+
+
+# --- the earner ----------------------------------------------------------------------------------------------
+
+@bp.get("/my/badges")
+@login_required
+def mine():
+    """The learner's badges with downloads and ways to share them."""
+    items = []
+    for found in services.badges_of(current_user):
+        badge = services.badge_def(found)
+        page_url = public_url("badges.public_page", public_id=found.public_id)
+        image_url = public_url("badges.baked", public_id=found.public_id, ext="png")
+        items.append({
+            "assertion": found, "badge": badge, "page_url": page_url, "image_url": image_url,
+            "criteria_html": render_markdown(services.criteria_text(badge)),
+            "linkedin": _linkedin_url(found, badge, page_url),
+            "embed": f'<a href="{escape(page_url)}"><img src="{escape(image_url)}" width="120" height="120" '
+                     f'alt="{escape(badge.name)}"></a>',
+            "versions": services.shareable_versions(found),
+        })
+    return render_template("badges/mine.html", items=items, form=FlaskForm(), catalogue=catalogue())
+
+
+def _linkedin_url(found: BadgeAssertion, badge, page_url: str) -> str:
+    query = urlencode({
+        "startTask": "CERTIFICATION_NAME", "name": badge.name,
+        "organizationName": current_app.config["ISSUER_NAME"],
+        "issueYear": found.issued_at.year, "issueMonth": found.issued_at.month,
+        "certUrl": page_url, "certId": found.public_id,
+    })
+    return f"https://www.linkedin.com/profile/add?{query}"
+
+
+@bp.get("/my/badges/<public_id>/qr.svg")
+@login_required
+def qr(public_id: str):
+    """A QR code of the badge's public page, for a poster or a slide."""
+    try:
+        found = services.own_assertion(current_user, public_id)
+    except LookupError:
+        abort(404)
+    code = segno.make(public_url("badges.public_page", public_id=found.public_id), error="m")
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=6, border=2, title="QR code of the badge's public page")
+    return send_file(io.BytesIO(out.getvalue()), mimetype="image/svg+xml", max_age=0)
+
+
+@bp.post("/my/badges/<public_id>/visibility")
+@login_required
+def visibility(public_id: str):
+    """Make the public page visible to anyone, or private again."""
+    public = request.form.get("public") == "1"
+    try:
+        services.set_public(current_user, public_id, public)
+    except LookupError:
+        abort(404)
+    flash("The badge page is now public: anyone with the link can see it." if public
+          else "The badge page is now private.", "success")
+    return redirect(url_for("badges.mine") + f"#badge-{public_id}")
+
+
+@bp.post("/my/badges/<public_id>/evidence")
+@login_required
+def evidence(public_id: str):
+    """Choose which accepted evidence is shown with the badge."""
+    chosen = [int(v) for v in request.form.getlist("version") if v.isdigit()]
+    try:
+        services.set_shared_evidence(current_user, public_id, chosen)
+    except LookupError:
+        abort(404)
+    flash("Your choice of evidence to show is saved.", "success")
+    return redirect(url_for("badges.mine") + f"#badge-{public_id}")
+
+
+@bp.get("/b/<public_id>")
+def public_page(public_id: str):
+    """The badge's public page: private until the earner makes it public."""
+    found = services.assertion_by_public_id(public_id)
+    owner = current_user.is_authenticated and found is not None and found.user_id == current_user.id
+    if found is None or not (found.is_public or owner):
+        abort(404)
+    badge = services.badge_def(found)
+    chosen = set(found.shared_version_ids)
+    shared = [v for v in services.shareable_versions(found) if v.id in chosen]
+    return render_template("badges/public.html", assertion=found, badge=badge, owner=owner,
+                           criteria_html=render_markdown(services.criteria_text(badge)),
+                           issuer=services.issuer_info(), shared=shared, catalogue=catalogue(),
+                           render_markdown=render_markdown, status=found.status(),
+                           assertion_url=public_url("badges.assertion", public_id=found.public_id))
+
+
+# --- anyone: verify ----------------------------------------------------------------------------------------------
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """Check a baked image, pasted JSON or a URL of this issuer, and say plainly what it is."""
+    form = VerifyForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.image.data
+        if upload and upload.filename:
+            data = upload.read(5 * 1024 * 1024 + 1)
+            if len(data) > 5 * 1024 * 1024:
+                form.image.errors.append("That image is larger than 5 MB; a badge image is much smaller.")
+                return render_template("badges/verify.html", form=form, result=None), 400
+            result = services.verify(data, form.email.data)
+        elif (form.json_text.data or "").strip():
+            result = services.verify(form.json_text.data, form.email.data)
+        elif (form.url.data or "").strip():
+            result = services.verify(form.url.data.strip(), form.email.data)
+        else:
+            form.image.errors.append("Upload a badge image, paste its JSON, or give its URL.")
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("badges/verify.html", form=form, result=result), status
+
+
+# --- admins: revoke ----------------------------------------------------------------------------------------------
+
+@bp.get("/admin/badges")
+@role_required("admin")
+def admin_list():
+    """Every issued badge, newest first, with a way to revoke it."""
+    page = db.paginate(db.select(BadgeAssertion).order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc()),
+                       per_page=50, error_out=False)
+    return render_template("badges/admin.html", page=page, catalogue=catalogue(), form=RevokeForm(formdata=None))
+
+
+@bp.post("/admin/badges/<public_id>/revoke")
+@role_required("admin")
+def admin_revoke(public_id: str):
+    """Revoke a badge with a reason."""
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Give a reason for revoking.", "error")
+    else:
+        try:
+            services.revoke(current_user, public_id, form.reason.data)
+        except services.BadgeError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("The badge is revoked.", "success")
+    return redirect(url_for("badges.admin_list"))

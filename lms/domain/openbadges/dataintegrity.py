@@ -1,0 +1,189 @@
+"""Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite, and did:key identifiers for Ed25519 keys.
+
+Canonicalisation is RDF Dataset Canonicalization (URDNA2015 / RDFC-1.0) by PyLD; signatures are
+Ed25519 by the cryptography package; nothing cryptographic is written here.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import base58
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pyld import jsonld
+
+CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+LOCAL_CONTEXTS = {
+    CREDENTIALS_V2: CONTEXT_DIR / "credentials-v2.jsonld",
+    OB_V3: CONTEXT_DIR / "ob-v3p0-context-3.0.3.json",
+}
+CRYPTOSUITE = "eddsa-rdfc-2022"
+ED25519_MULTICODEC = b"\xed\x01"
+
+
+class ProofError(ValueError):
+    """A document that cannot be signed or whose proof does not verify; the message says why."""
+
+
+_loaded: dict[str, dict] = {}
+
+
+def document_loader(url: str, options=None) -> dict:
+    """Serve known contexts from disk; refuse everything else (no network, ever)."""
+    if url not in LOCAL_CONTEXTS:
+        raise ProofError(f"unknown JSON-LD context {url}: only {', '.join(LOCAL_CONTEXTS)} are accepted")
+    if url not in _loaded:
+        _loaded[url] = json.loads(LOCAL_CONTEXTS[url].read_text(encoding="utf-8"))
+    return {"contextUrl": None, "documentUrl": url, "document": _loaded[url]}
+
+
+def canonicalize(document: dict) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document."""
+    try:
+        return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                           "documentLoader": document_loader, "safe": True})
+    except jsonld.JsonLdError as exc:
+        raise ProofError(f"cannot canonicalise the document: {exc}") from None
+
+
+def dropped_terms(document: dict) -> list[str]:
+    """Properties and types the contexts do not define: canonicalisation would silently drop or
+    mangle them, and verifiers would then reject the credential."""
+    dropped: list[str] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+    try:
+        expanded = processor.expand(copy.deepcopy(document), {"documentLoader": document_loader})
+    except jsonld.JsonLdError as exc:
+        return [f"(document does not expand: {exc})"]
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for type_iri in node.get("@type", []) if isinstance(node.get("@type"), list) else []:
+                if ":" not in type_iri:
+                    dropped.append(f"type {type_iri}")
+            for key, value in node.items():
+                if not key.startswith("@"):
+                    walk(value)
+                elif key in ("@graph", "@list", "@set"):
+                    walk(value)
+
+    walk(expanded)
+    return dropped
+
+
+# --- keys and did:key -----------------------------------------------------------------------------
+
+def new_private_key() -> Ed25519PrivateKey:
+    """A new Ed25519 signing key."""
+    return Ed25519PrivateKey.generate()
+
+
+def public_key_multibase(public_key: Ed25519PublicKey) -> str:
+    """The key as Multikey publicKeyMultibase: 'z' + base58btc(0xed01 || 32-byte key)."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return "z" + base58.b58encode(ED25519_MULTICODEC + raw).decode("ascii")
+
+
+def did_key(public_key: Ed25519PublicKey) -> str:
+    """The did:key identifier of an Ed25519 public key."""
+    return "did:key:" + public_key_multibase(public_key)
+
+
+def public_key_from_multibase(value: str) -> Ed25519PublicKey:
+    """Decode a publicKeyMultibase (or did:key suffix) back to an Ed25519 public key."""
+    if not value.startswith("z"):
+        raise ProofError("the key is not base58btc multibase (it should start with 'z')")
+    try:
+        raw = base58.b58decode(value[1:])
+    except ValueError:
+        raise ProofError("the key is not valid base58") from None
+    if raw[:2] != ED25519_MULTICODEC or len(raw) != 34:
+        raise ProofError("the key is not an Ed25519 public key")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def resolve_did_key(verification_method: str) -> Ed25519PublicKey:
+    """The public key a did:key verification method names (did:key:z...#z...)."""
+    did, _, fragment = verification_method.partition("#")
+    if not did.startswith("did:key:"):
+        raise ProofError(f"cannot resolve {did.split(':')[:2]}: only did:key is resolved offline")
+    key = did[len("did:key:"):]
+    if fragment and fragment != key:
+        raise ProofError("the verification method's fragment does not match its did:key")
+    return public_key_from_multibase(key)
+
+
+# --- eddsa-rdfc-2022 ---------------------------------------------------------------------------------
+
+def _hash_data(document: dict, proof_config: dict) -> bytes:
+    proof_hash = hashlib.sha256(canonicalize(proof_config).encode("utf-8")).digest()
+    document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
+    return proof_hash + document_hash
+
+
+def sign(document: dict, private_key: Ed25519PrivateKey, verification_method: str,
+         created: datetime | None = None) -> dict:
+    """A copy of ``document`` with an eddsa-rdfc-2022 DataIntegrityProof added (as a one-item array).
+
+    Refuses a document with terms its contexts do not define, rather than sign something that
+    verifiers would read differently.
+    """
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    dropped = dropped_terms(unsigned)
+    if dropped:
+        raise ProofError(f"terms not defined by the JSON-LD contexts: {', '.join(sorted(set(dropped)))}")
+    created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    proof_config = {
+        "@context": unsigned["@context"],
+        "type": "DataIntegrityProof",
+        "cryptosuite": CRYPTOSUITE,
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    signature = private_key.sign(_hash_data(unsigned, proof_config))
+    proof = {k: v for k, v in proof_config.items() if k != "@context"}
+    proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
+    return {**unsigned, "proof": [proof]}
+
+
+def verify(document: dict, resolve_key=resolve_did_key) -> dict:
+    """Check the document's eddsa-rdfc-2022 proof; returns the proof, raises ProofError if it fails."""
+    proofs = document.get("proof")
+    if isinstance(proofs, dict):
+        proofs = [proofs]
+    if not proofs:
+        raise ProofError("the credential has no proof")
+    proof = proofs[0]
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(f"unsupported proof: {proof.get('type')} / {proof.get('cryptosuite')}")
+    if proof.get("proofPurpose") != "assertionMethod":
+        raise ProofError("the proof is not for assertionMethod")
+    value = proof.get("proofValue", "")
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise ProofError("the proofValue is not base58btc multibase")
+    try:
+        signature = base58.b58decode(value[1:])
+    except ValueError:
+        raise ProofError("the proofValue is not valid base58") from None
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    proof_config = {"@context": unsigned.get("@context"),
+                    **{k: v for k, v in proof.items() if k != "proofValue"}}
+    public_key = resolve_key(proof.get("verificationMethod", ""))
+    try:
+        public_key.verify(signature, _hash_data(unsigned, proof_config))
+    except InvalidSignature:
+        raise ProofError("the signature does not match: the credential was changed or not signed by this key") \
+            from None
+    return proof
