@@ -86,3 +86,66 @@ def test_many_learners_submitting_at_once_lose_nothing(app):
         rows = db.session.execute(db.select(EvidenceVersion.reflection, EvidenceVersion.status)).all()
         assert sorted(int(r.split("number ")[1].rstrip(".")) for r, _ in rows) == list(range(count))
         assert {status for _, status in rows} == {"submitted"}
+
+
+def _accepted_dsp_learner(app, skip_last=False):
+    """A learner with accepted evidence for the DSP units (all three, or the first two)."""
+    from lms.content_store import catalogue
+
+    with app.test_request_context():
+        learner = accounts.create_user("earner@example.org", "Esha Earner", "x" * 12)
+        assessors = [accounts.create_user(f"as{i}@example.org", f"Assessor {i}", "x" * 12, "assessor")
+                     for i in range(2)]
+        versions = []
+        for slug in ("empathy-and-respect", "agency-and-wellbeing", "dispositions-journal"):
+            version = evidence.save_draft(learner, slug, evidence.DraftInput(REFLECTION, "", 0), submit=True).version
+            versions.append((version.id, catalogue().unit(slug).task.indicator_ids))
+        for version_id, indicators in versions[:1 if skip_last else 3]:
+            assessment.decide(assessors[0], assessment.Decision(
+                version_id, "accepted", "", tuple(assessment.IndicatorJudgement(i, 2) for i in indicators)))
+        return learner.id, [a.id for a in assessors], versions
+
+
+def _badge_counts(app):
+    from lms.badges.models import BadgeAssertion
+
+    with app.app_context():
+        rows = db.session.execute(db.select(BadgeAssertion.badge_class_id, db.func.count())
+                                  .group_by(BadgeAssertion.badge_class_id)).all()
+        return dict(rows)
+
+
+def test_two_decisions_completing_a_competency_at_once_issue_its_badge_once(app):
+    learner_id, assessor_ids, versions = _accepted_dsp_learner(app, skip_last=True)
+
+    def decide(assessor_id, version):
+        def job():
+            version_id, indicators = version
+            return assessment.decide(db.session.get(User, assessor_id), assessment.Decision(
+                version_id, "accepted", "", tuple(assessment.IndicatorJudgement(i, 2) for i in indicators)))
+        return job
+
+    results = run_together(app, [decide(assessor_ids[0], versions[1]), decide(assessor_ids[1], versions[2])])
+    assert all(isinstance(r, Assessment) for r in results), results
+    assert _badge_counts(app) == {"DSP": 1, "PD": 1}
+
+
+def test_the_database_refuses_a_second_copy_of_a_badge(app):
+    from lms.badges import services as badges
+    from lms.badges.models import BadgeAssertion
+
+    learner_id, _, _ = _accepted_dsp_learner(app)
+    assert _badge_counts(app) == {"DSP": 1, "PD": 1}
+    with app.app_context():
+        db.session.execute(db.delete(BadgeAssertion))
+        db.session.commit()
+
+    def issue():
+        issued = badges.issue_achievements(learner_id)
+        db.session.commit()
+        return len(issued)
+
+    results = run_together(app, [issue, issue, issue])
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 2
+    assert _badge_counts(app) == {"DSP": 1, "PD": 1}

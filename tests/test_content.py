@@ -230,3 +230,28 @@ def test_framework_indicator_missing_statement(tmp_path):
 def test_no_units_at_all(tmp_path):
     rubrics, modules = make_tree(tmp_path, {})
     assert f"{os.path.relpath(modules)}:1: no unit files (*.md) found" in messages(load_content(rubrics, modules))
+
+
+# --- badge classes ---------------------------------------------------------------------------------
+
+def test_shipped_badge_classes_cover_every_competency_domain_and_the_credential():
+    report = load_content(ROOT / "rubrics", ROOT / "modules", ROOT / "badges")
+    assert [str(p) for p in report.problems] == []
+    kinds = sorted((b.kind, b.target_id) for b in report.catalogue.badge_classes)
+    assert len(kinds) == 7 + 4 + 1 and ("credential", "MCF") in kinds
+
+
+def test_badge_class_problems_name_the_file_and_line(tmp_path):
+    import shutil
+    badges = tmp_path / "badges"
+    shutil.copytree(ROOT / "badges", badges)
+    (badges / "art" / "COL.png").write_bytes(b"not a png")
+    text = (badges / "badges.yaml").read_text()
+    (badges / "badges.yaml").write_text(text.replace("awarded_for: {competency: PRS}", "awarded_for: {competency: XYZ}"))
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    messages_ = [str(p) for p in load_content(rubrics, modules, badges).problems]
+    path = badges / "badges.yaml"
+    assert any(m.startswith(f"badges/badges.yaml:{line_of(path, 'competency: XYZ')}: unknown competency 'XYZ'")
+               for m in messages_)
+    assert any("badges/art/COL.png is missing or not a PNG" in m for m in messages_)
+    assert any("no badge class is awarded for competency PRS" in m for m in messages_)

@@ -1,0 +1,223 @@
+"""Badges end to end: issued on achievement, hosted, signed, baked, shared, verified and revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+
+import pytest
+
+from lms.assessment import services as assessment
+from lms.auth import services as accounts
+from lms.badges import services as badges
+from lms.badges.models import BadgeAssertion
+from lms.content_store import catalogue
+from lms.domain.openbadges import ob3
+from lms.evidence import services as evidence
+from lms.extensions import db
+from lms.models import User
+
+from .conftest import PASSWORD, csrf_token, login, submit
+from .evidence_helpers import REFLECTION
+
+PD_UNITS = ("empathy-and-respect", "agency-and-wellbeing", "dispositions-journal")  # DSP.1, DSP.2, DSP.3
+
+
+def accept(app, learner_email, slug, level=2, reflection=REFLECTION):
+    """The learner submits evidence for a unit and an assessor accepts it, through the services."""
+    with app.test_request_context():
+        learner = db.session.execute(db.select(User).where(User.email == learner_email)).scalar_one()
+        assessor = db.session.execute(db.select(User).where(User.role == "assessor")).scalars().first()
+        if assessor is None:
+            assessor = accounts.create_user("assessor@example.org", "Asha Assessor", PASSWORD, "assessor")
+        version = evidence.save_draft(learner, slug, evidence.DraftInput(reflection, "", 0), submit=True).version
+        unit = catalogue().unit(slug)
+        assessment.decide(assessor, assessment.Decision(
+            version.id, "accepted", "", tuple(assessment.IndicatorJudgement(i, level) for i in unit.task.indicator_ids)))
+        return version.id
+
+
+@pytest.fixture
+def earner(app, learner):
+    """A signed-in learner who has achieved DSP (and so the PD domain)."""
+    for slug in PD_UNITS:
+        accept(app, "teacher@example.org", slug, reflection=f"{REFLECTION} Private words for {slug}.")
+    return learner
+
+
+def held(app):
+    with app.app_context():
+        return {a.badge_class_id: a.public_id for a in db.session.execute(db.select(BadgeAssertion)).scalars()}
+
+
+def test_achieving_a_competency_issues_its_badge_and_its_domains_once(app, earner):
+    assert set(held(app)) == {"DSP", "PD"}
+    page = earner.get("/my/badges").get_data(as_text=True)
+    assert "MCF Mentor: Effective dispositions" in page and "MCF Domain: Professional Dispositions" in page
+    assert "You earned the badge" in earner.get("/notifications").get_data(as_text=True)
+    # More accepted evidence for the same competency issues nothing new.
+    accept(app, "teacher@example.org", "active-listening-and-rapport")
+    assert set(held(app)) == {"DSP", "PD"}
+
+
+def test_nothing_is_issued_below_the_rule(app, learner):
+    accept(app, "teacher@example.org", PD_UNITS[0])
+    accept(app, "teacher@example.org", PD_UNITS[1], level=1)  # emerging: below proficient
+    accept(app, "teacher@example.org", PD_UNITS[2])
+    assert held(app) == {}
+
+
+def test_hosted_documents_are_served_at_their_own_ids(app, earner, client):
+    public_id = held(app)["DSP"]
+    assertion = client.get(f"/badges/assertions/{public_id}").get_json()
+    assert assertion["id"] == f"http://localhost/badges/assertions/{public_id}"
+    assert assertion["verification"] == {"type": "hosted"} and assertion["issuedOn"].endswith("Z")
+    recipient = assertion["recipient"]
+    assert recipient["hashed"] is True and recipient["type"] == "email"
+    assert recipient["identity"] == "sha256$" + hashlib.sha256(
+        ("teacher@example.org" + recipient["salt"]).encode()).hexdigest()
+    assert "evidence" not in assertion
+    badge_class = client.get(assertion["badge"].replace("http://localhost", "")).get_json()
+    assert badge_class["id"] == assertion["badge"] and badge_class["type"] == "BadgeClass"
+    assert "at least Proficient" in badge_class["criteria"]["narrative"]
+    assert {a["targetUrl"] for a in badge_class["alignment"]} >= {"http://localhost/framework/DSP",
+                                                                 "http://localhost/framework/DSP.1"}
+    assert client.get(badge_class["image"].replace("http://localhost", "")).mimetype == "image/png"
+    issuer = client.get(badge_class["issuer"].replace("http://localhost", "")).get_json()
+    assert issuer["id"] == badge_class["issuer"] and issuer["type"] == "Issuer" and issuer["url"]
+
+
+def test_the_credential_carries_the_achievement_results_and_a_status_entry(app, earner, client):
+    public_id = held(app)["DSP"]
+    cred = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    assert cred["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert cred["issuer"]["id"].startswith("did:key:z6Mk")
+    achievement = cred["credentialSubject"]["achievement"]
+    assert achievement["criteria"]["narrative"] and achievement["alignment"]
+    results = {r["resultDescription"].rsplit("-", 1)[-1]: r["achievedLevel"] for r in cred["credentialSubject"]["result"]}
+    assert set(results) == {"DSP.1", "DSP.2", "DSP.3"}
+    assert all(level.endswith("-proficient") for level in results.values())
+    status = cred["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
+    with app.test_request_context():
+        assert badges.verify(json.dumps(cred), "teacher@example.org").status == "valid"
+        cred["credentialSubject"]["achievement"]["name"] = "Forged"
+        forged = badges.verify(json.dumps(cred))
+        assert forged.status == "invalid" and "signature" in forged.summary()
+
+
+def test_baked_images_verify_with_the_apps_own_code(app, earner, client):
+    public_id = held(app)["PD"]
+    for ext in ("png", "svg"):
+        image = client.get(f"/badges/assertions/{public_id}/baked.{ext}").data
+        with app.test_request_context():
+            result = badges.verify(image, "TEACHER@example.org")
+            assert result.status == "valid", result.problems
+            assert result.badge_name == "MCF Domain: Professional Dispositions"
+            assert badges.verify(image, "someone.else@example.org").status == "invalid"
+
+
+def test_evidence_appears_only_where_the_earner_chose(app, earner, client):
+    public_id = held(app)["DSP"]
+    page = earner.get("/my/badges").get_data(as_text=True)
+    version_ids = re.findall(rf'id="ev-{public_id}-(\d+)"', page)
+    assert len(version_ids) == 3
+    response = submit(earner, "/my/badges", {"version": [version_ids[0]]}, action=f"/my/badges/{public_id}/evidence")
+    assert response.status_code == 302
+    assertion = client.get(f"/badges/assertions/{public_id}").get_json()
+    assert len(assertion["evidence"]) == 1 and "Private words for empathy-and-respect" in assertion["evidence"][0]["narrative"]
+    cred = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    assert len(cred["evidence"]) == 1
+
+
+def test_the_public_page_is_private_until_made_public_and_shows_only_what_was_shared(app, earner):
+    public_id = held(app)["DSP"]
+    client = app.test_client()  # anyone, not signed in
+    assert client.get(f"/b/{public_id}").status_code == 404
+    assert earner.get(f"/b/{public_id}").status_code == 200  # the earner can preview it
+    submit(earner, "/my/badges", {"public": "1"}, action=f"/my/badges/{public_id}/visibility")
+    page = client.get(f"/b/{public_id}").get_data(as_text=True)
+    assert "MCF Mentor: Effective dispositions" in page and "Test Teacher" in page and "Valid" in page
+    assert "MCF Mentoring Micro-credential" in page  # the issuer
+    assert "teacher@example.org" not in page
+    assert "Private words for" not in page
+    mine = earner.get("/my/badges").get_data(as_text=True)
+    assert "linkedin.com/profile/add?" in mine and "CERTIFICATION_NAME" in mine
+    assert f"&lt;a href=&#34;http://localhost/b/{public_id}&#34;&gt;" in mine  # the embed snippet
+    qr = earner.get(f"/my/badges/{public_id}/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    assert client.get(f"/my/badges/{public_id}/qr.svg").status_code == 302
+
+
+def test_others_cannot_change_a_badge(app, earner, make_user):
+    public_id = held(app)["DSP"]
+    make_user("other@example.org", "Other")
+    other = app.test_client()
+    login(other, "other@example.org")
+    assert submit(other, "/my/badges", {"public": "1"}, action=f"/my/badges/{public_id}/visibility").status_code == 404
+    with app.app_context():
+        assert db.session.execute(db.select(BadgeAssertion.is_public)
+                                  .where(BadgeAssertion.public_id == public_id)).scalar_one() is False
+    assert other.get("/admin/badges").status_code == 403
+
+
+def test_the_verify_page_takes_an_image_json_or_url(app, earner, client):
+    public_id = held(app)["DSP"]
+    image = client.get(f"/badges/assertions/{public_id}/baked.png").data
+    token = csrf_token(client, "/verify")
+    page = client.post("/verify", data={"csrf_token": token, "image": (io.BytesIO(image), "badge.png"),
+                                        "email": "teacher@example.org"}).get_data(as_text=True)
+    assert "Valid: “MCF Mentor: Effective dispositions” issued by MCF Mentoring Micro-credential to " \
+           "teacher@example.org" in page
+    by_url = client.post("/verify", data={"csrf_token": token,
+                                          "url": f"http://localhost/badges/assertions/{public_id}"})
+    assert "Valid:" in by_url.get_data(as_text=True)
+    pasted = client.post("/verify", data={"csrf_token": token,
+                                          "json_text": client.get(f"/badges/credentials/{public_id}.json").data})
+    assert "Valid:" in pasted.get_data(as_text=True)
+    elsewhere = client.post("/verify", data={"csrf_token": token, "url": "http://169.254.169.254/latest/"})
+    assert "Not valid" in elsewhere.get_data(as_text=True)  # never fetched: not this issuer
+    junk = client.post("/verify", data={"csrf_token": token, "image": (io.BytesIO(b"hello"), "x.png")})
+    assert "Not valid" in junk.get_data(as_text=True)
+
+
+def test_revocation_reaches_every_format(app, earner, admin_client, client):
+    public_id = held(app)["DSP"]
+    baked_before = client.get(f"/badges/assertions/{public_id}/baked.png").data
+    credential_before = client.get(f"/badges/credentials/{public_id}.json").data
+    response = submit(admin_client, "/admin/badges", {"reason": "Evidence was plagiarised"},
+                      action=f"/admin/badges/{public_id}/revoke")
+    assert response.status_code == 302
+    hosted = client.get(f"/badges/assertions/{public_id}")
+    assert hosted.status_code == 410
+    assert hosted.get_json()["revoked"] is True and hosted.get_json()["revocationReason"] == "Evidence was plagiarised"
+    with app.test_request_context():
+        assert badges.verify(credential_before).status == "revoked"
+        assert badges.verify(baked_before).status == "revoked"
+        index = db.session.execute(db.select(BadgeAssertion.id).where(BadgeAssertion.public_id == public_id)).scalar_one()
+    status_list = client.get("/badges/status/0").get_json()
+    assert ob3.status_bit(status_list["credentialSubject"]["encodedList"], index)
+    submit(earner, "/my/badges", {"public": "1"}, action=f"/my/badges/{public_id}/visibility")
+    assert "Revoked on" in client.get(f"/b/{public_id}").get_data(as_text=True)
+    assert "badge.revoked" in admin_client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_command_line_list_verify_revoke(app, earner, tmp_path):
+    runner = app.test_cli_runner()
+    listed = json.loads(runner.invoke(args=["badges", "list", "--json"]).output)
+    row = next(r for r in listed if r["badge_class"] == "DSP")
+    assert row["recipient"] == "teacher@example.org"
+    for key in ("assertion_url", "credential_url", "baked_png_url", "baked_svg_url"):
+        assert row[key].startswith("http://127.0.0.1:5000/badges/")
+    with app.test_client() as c:
+        (tmp_path / "badge.png").write_bytes(c.get(f"/badges/assertions/{row['id']}/baked.png",
+                                                   base_url="http://127.0.0.1:5000").data)
+    ok = runner.invoke(args=["badges", "verify", str(tmp_path / "badge.png")])
+    assert ok.exit_code == 0 and ok.output.startswith("Valid:")
+    revoked = runner.invoke(args=["badges", "revoke", row["id"], "--reason", "Withdrawn by the programme"])
+    assert revoked.exit_code == 0
+    again = runner.invoke(args=["badges", "verify", str(tmp_path / "badge.png")])
+    assert again.exit_code == 1 and again.output.startswith("Revoked:")
+    assert runner.invoke(args=["badges", "revoke", row["id"], "--reason", "x"]).exit_code == 1
