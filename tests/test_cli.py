@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.models import UnitProgress, User
 
 from .conftest import login, make_app
-from .content_fixtures import ROOT, make_tree, unit_text
+from .content_fixtures import make_tree, unit_text
 
 FLASK = [sys.executable, "-m", "flask", "--app", "lms"]
 

@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 from flask import current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from ..assessment.models import Assessment, IndicatorScore
+from ..assessment.services import learner_profile
 from ..auth.services import audit
 from ..content_store import catalogue
-from ..domain.badge_classes import CREDENTIAL_ID, BadgeClassDef
+from ..domain.badge_classes import BadgeClassDef
 from ..domain.openbadges import baking, dataintegrity, ob2, ob3
 from ..domain.openbadges.verify import Verification, verify_anything
-from ..domain.scoring import ScoredIndicator, roll_up
 from ..evidence.models import ACCEPTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..models import User, utcnow
@@ -36,18 +35,6 @@ class BadgeError(Exception):
 
 # --- issuing ------------------------------------------------------------------------------------------
 
-def _profile_for(learner_id: int):
-    rows = db.session.execute(
-        db.select(IndicatorScore.indicator_id, IndicatorScore.level, Assessment.outcome, Assessment.decided_at)
-        .join(Assessment).join(EvidenceVersion).join(Submission)
-        .where(Submission.learner_id == learner_id)
-    ).all()
-    cat = catalogue()
-    scores = [ScoredIndicator(i, level, outcome, when) for i, level, outcome, when in rows
-              if cat.framework.indicator(i) is not None]
-    return roll_up(cat.framework, cat.rubric, scores)
-
-
 def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
     """Issue a badge for every competency, domain or credential the learner has achieved and does not hold.
 
@@ -61,7 +48,7 @@ def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
                                   .where(BadgeAssertion.user_id == learner_id)).scalars())
     validity = current_app.config.get("BADGE_VALIDITY_DAYS")
     issued = []
-    for kind, target, achieved_at in _profile_for(learner_id).achievements:
+    for kind, target, achieved_at in learner_profile(learner_id).achievements:
         badge = cat.badge_class_for(kind, target)
         if badge is None or badge.id in held:
             continue
@@ -219,7 +206,7 @@ def assertion_document(assertion: BadgeAssertion) -> tuple[int, dict]:
 def _indicator_results(assertion: BadgeAssertion) -> list[ob3.IndicatorResult]:
     cat = catalogue()
     framework, rubric = cat.framework, cat.rubric
-    profile = _profile_for(assertion.user_id)
+    profile = learner_profile(assertion.user_id)
     results = []
     for indicator_id in indicator_ids_of(badge_def(assertion)):
         competency = profile.competency(framework.indicator(indicator_id).competency_id)

@@ -82,7 +82,7 @@ def unbake(data: bytes) -> Unbaked:
 
 def _itxt_text(content: bytes) -> str:
     keyword, _, rest = content.partition(b"\x00")
-    compressed, method = rest[0], rest[1]
+    compressed = rest[0]
     _language, _, rest = rest[2:].partition(b"\x00")
     _translated, _, text = rest.partition(b"\x00")
     return (zlib.decompress(text) if compressed else text).decode("utf-8")
