@@ -221,3 +221,26 @@ def test_command_line_list_verify_revoke(app, earner, tmp_path):
     again = runner.invoke(args=["badges", "verify", str(tmp_path / "badge.png")])
     assert again.exit_code == 1 and again.output.startswith("Revoked:")
     assert runner.invoke(args=["badges", "revoke", row["id"], "--reason", "x"]).exit_code == 1
+
+
+def test_an_expired_badge_says_so_everywhere(app, earner):
+    from datetime import timedelta
+
+    from lms.models import utcnow
+
+    public_id = held(app)["DSP"]
+    with app.app_context():
+        found = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.public_id == public_id)).scalar_one()
+        found.issued_at = utcnow() - timedelta(days=400)
+        found.expires_at = utcnow() - timedelta(days=35)
+        found.is_public = True
+        db.session.commit()
+    client = app.test_client()
+    assert "Expired on" in client.get(f"/b/{public_id}").get_data(as_text=True)
+    assertion = client.get(f"/badges/assertions/{public_id}").get_json()
+    assert assertion["expires"].endswith("Z")
+    credential = client.get(f"/badges/credentials/{public_id}.json").data
+    with app.test_request_context():
+        assert badges.verify(f"http://localhost/badges/assertions/{public_id}").status == "expired"
+        result = badges.verify(credential)
+        assert result.status == "expired" and result.summary().startswith("Expired:")
