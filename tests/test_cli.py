@@ -97,7 +97,8 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     assert set(logins) == {"learner", "assessor", "admin"}
     with app.app_context():
         assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 3
-        assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 3
+        # Units 1-3 read, and the six units with submitted evidence (1-3 and the three PD units).
+        assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 6
         decided = db.session.execute(db.select(Assessment.outcome).order_by(Assessment.id)).scalars().all()
         assert decided == ["accepted", "not_yet", "accepted", "accepted", "accepted"]
     assert login(client, *logins["admin"]).status_code == 302

@@ -46,6 +46,8 @@ def test_submitting_moves_it_to_the_queue_and_locks_it(app, learner):
     page = evidence_page(learner, SLUG)
     assert "Waiting for an assessor" in page and 'name="reflection"' not in page
     assert version_rows(app) == [(1, "submitted")]
+    assert 'aria-label="Professional Relationships: 1 of 8 units completed"' in learner.get("/dashboard").get_data(
+        as_text=True)  # submitting evidence completes the unit
     # A stale form posted again cannot change submitted evidence.
     again = save_evidence(learner, SLUG, reflection="changed after submitting", revision="2")
     assert again.status_code == 400 and "waiting for assessment" in again.get_data(as_text=True)

@@ -221,6 +221,9 @@ def _submit(version: EvidenceVersion) -> None:
         raise EvidenceError("This draft was already submitted.")
     db.session.commit()
     db.session.refresh(version)
+    # Evidence for a unit's task means the unit has been worked through: count it on the dashboard.
+    from ..learning.services import mark_complete
+    mark_complete(version.submission.learner, version.submission.unit_slug)
 
 
 def remove_file(learner: User, file_id: int) -> EvidenceFile:
