@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..access import role_required
 from ..auth import services
@@ -52,6 +53,7 @@ def change_role(user_id: int):
 @role_required("admin")
 def audit():
     """The audit trail, newest first."""
-    select = db.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    select = (db.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+              .options(selectinload(AuditEvent.actor)))
     page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..auth.services import audit
 from ..content_store import catalogue
@@ -83,6 +84,8 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
         .where(EvidenceVersion.status == SUBMITTED, Submission.unit_slug.in_(slugs),
                Submission.learner_id != assessor.id)
         .order_by(EvidenceVersion.submitted_at, EvidenceVersion.id)
+        .options(selectinload(EvidenceVersion.submission).selectinload(Submission.learner),
+                 selectinload(EvidenceVersion.claimed_by))
     ).scalars().all()
     now = utcnow()
     return [QueueEntry(v, cat.unit(v.submission.unit_slug).title, now - v.submitted_at,

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import escape
+from sqlalchemy.orm import selectinload
 
 from ..access import role_required
 from ..content_store import catalogue
@@ -235,8 +236,8 @@ def verify():
 @role_required("admin")
 def admin_list():
     """Every issued badge, newest first, with a way to revoke it."""
-    page = db.paginate(db.select(BadgeAssertion).order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc()),
-                       per_page=50, error_out=False)
+    page = db.paginate(db.select(BadgeAssertion).order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc())
+                       .options(selectinload(BadgeAssertion.user)), per_page=50, error_out=False)
     return render_template("badges/admin.html", page=page, catalogue=catalogue(), form=RevokeForm(formdata=None))
 
 
