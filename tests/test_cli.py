@@ -56,6 +56,7 @@ def test_content_check_fails_on_quality_problems_the_app_can_run_with(database_u
 def test_a_broken_unit_stops_the_app_with_the_same_message(tmp_path, monkeypatch):
     rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(order="first")})
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
     with pytest.raises(ContentLoadFailed) as failure:
         create_app({"RUBRICS_DIR": str(rubrics), "MODULES_DIR": str(modules), "SECRET_KEY": "x",
                     "DATABASE_URL": "sqlite://"})
