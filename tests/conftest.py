@@ -145,13 +145,24 @@ def learner(make_user, client):
     return client
 
 
+def signed_in(app, make_user, email: str, name: str, role: str):
+    """A new account with this role, signed in on a client of its own."""
+    make_user(email, name, role)
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client
+
+
 @pytest.fixture
 def admin_client(app, make_user):
     """A signed-in admin, on a client of its own."""
-    make_user("admin@example.org", "Ada Admin", "admin")
-    client = app.test_client()
-    assert login(client, "admin@example.org").status_code == 302
-    return client
+    return signed_in(app, make_user, "admin@example.org", "Ada Admin", "admin")
+
+
+@pytest.fixture
+def assessor_client(app, make_user):
+    """A signed-in assessor, on a client of its own."""
+    return signed_in(app, make_user, "assessor@example.org", "Asha Assessor", "assessor")
 
 
 @pytest.fixture(autouse=True)
@@ -159,15 +170,6 @@ def _push_request_context():
     """Replace pytest-flask's fixture of this name, which keeps one request context open around
     each test: requests would then share ``g`` (and Flask-WTF's cached CSRF token) as no browser does."""
     yield
-
-
-@pytest.fixture
-def assessor_client(app, make_user):
-    """A signed-in assessor, on a client of its own."""
-    make_user("assessor@example.org", "Asha Assessor", "assessor")
-    client = app.test_client()
-    assert login(client, "assessor@example.org").status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -22,10 +22,3 @@ class RevokeForm(FlaskForm):
 
     reason = StringField("Reason", validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField("Revoke")
-
-
-class VisibilityForm(FlaskForm):
-    """Make a badge's page public or private."""
-
-    public = HiddenField()
-    submit = SubmitField()

@@ -22,7 +22,6 @@ from .forms import RevokeForm, VerifyForm
 from .models import BadgeAssertion
 
 bp = Blueprint("badges", __name__)
-JSON_LD = "application/ld+json"
 
 
 def _json(document: dict, status: int = 200, mimetype: str = "application/json"):

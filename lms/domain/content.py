@@ -56,11 +56,6 @@ class Catalogue:
         after = self.units[index + 1] if index + 1 < len(self.units) else None
         return before, after
 
-    @property
-    def evidenced_indicator_ids(self) -> frozenset[str]:
-        """Indicators asked for by at least one evidence task."""
-        return frozenset(i for u in self.units for i in u.task.indicator_ids)
-
 
 @dataclass
 class ContentReport:

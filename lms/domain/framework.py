@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import yamltext
+from .dates import parse_iso
 from .problems import Problem, display_path
 
 
@@ -91,8 +92,7 @@ class Framework:
         return self._indicators.get(indicator_id)
 
 
-DOMAIN_ID = re.compile(r"^[A-Z]{2,5}$")
-COMPETENCY_ID = re.compile(r"^[A-Z]{2,5}$")
+NODE_ID = re.compile(r"^[A-Z]{2,5}$")  # domain and competency ids
 
 
 @dataclass
@@ -136,7 +136,7 @@ def load_framework(path: Path) -> FrameworkLoad:
     header = {k: text(data, k, "") for k in ("id", "title", "publisher", "citation")}
     version = str(data.get("version", "")).strip()
     language = str(data.get("language", "en")).strip()
-    last_changed = _parse_datetime(data.get("last_changed"))
+    last_changed = parse_iso(data.get("last_changed"))
     if last_changed is None:
         problem("last_changed", "'last_changed' must be a date-time with a time zone, e.g. 2026-01-31T00:00:00+00:00")
         last_changed = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -162,7 +162,7 @@ def load_framework(path: Path) -> FrameworkLoad:
             problem(d_key, "a domain must be a mapping")
             continue
         domain_id = text(raw_domain, "id", d_key)
-        if domain_id and not DOMAIN_ID.match(domain_id):
+        if domain_id and not NODE_ID.match(domain_id):
             problem(f"{d_key}.id", f"domain id '{domain_id}' must be 2-5 capital letters")
         if domain_id:
             claim(domain_id, f"{d_key}.id")
@@ -178,7 +178,7 @@ def load_framework(path: Path) -> FrameworkLoad:
                 problem(c_key, "a competency must be a mapping")
                 continue
             comp_id = text(raw_comp, "id", c_key)
-            if comp_id and not COMPETENCY_ID.match(comp_id):
+            if comp_id and not NODE_ID.match(comp_id):
                 problem(f"{c_key}.id", f"competency id '{comp_id}' must be 2-5 capital letters")
             if comp_id:
                 claim(comp_id, f"{c_key}.id")
@@ -214,15 +214,3 @@ def load_framework(path: Path) -> FrameworkLoad:
     framework = Framework(header["id"], header["title"], version, header["publisher"], header["citation"],
                           language, last_changed, tuple(domains), shown)
     return FrameworkLoad(None if problems else framework, problems, indicator_lines)
-
-
-def _parse_datetime(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else None
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None

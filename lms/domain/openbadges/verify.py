@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Callable
 from urllib.parse import urlsplit
 
+from ..dates import parse_iso
 from . import dataintegrity, ob3
 from .baking import BakingError, unbake
 from .ob2 import hash_email
@@ -106,16 +107,6 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(timezone.utc)
 
 
-def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def verify_ob2(assertion: dict, fetch: Fetch, email: str | None = None, now: datetime | None = None,
                fetched_status: int = 200) -> Verification:
     """Hosted verification: the assertion as its issuer serves it now, its badge class and issuer."""
@@ -146,7 +137,7 @@ def verify_ob2(assertion: dict, fetch: Fetch, email: str | None = None, now: dat
             return result.fail(f"it was not issued to {email.strip()}")
         result.checks.append(f"It was issued to {email.strip().lower()}.")
     result.issued_on = str(hosted.get("issuedOn", ""))
-    expires = _parse_time(hosted.get("expires"))
+    expires = parse_iso(hosted.get("expires"), naive_is_utc=True)
     if expires is not None:
         result.expires = expires.isoformat()
         if expires <= _now(now):
@@ -197,7 +188,7 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
         return result.fail("the credential was signed by a key that does not belong to its issuer")
     result.checks.append("The signature is valid and belongs to the issuer.")
     moment = _now(now)
-    valid_from = _parse_time(credential.get("validFrom"))
+    valid_from = parse_iso(credential.get("validFrom"), naive_is_utc=True)
     if valid_from is not None and valid_from > moment:
         return result.fail("the credential is not valid yet")
     if email:
@@ -218,7 +209,7 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
         if revoked:
             result.status = "revoked"
             return result
-    valid_until = _parse_time(credential.get("validUntil"))
+    valid_until = parse_iso(credential.get("validUntil"), naive_is_utc=True)
     if valid_until is not None:
         result.expires = valid_until.isoformat()
         if valid_until <= moment:
