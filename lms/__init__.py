@@ -74,7 +74,9 @@ def _init_pages(app: Flask) -> None:
     @app.context_processor
     def page_globals():
         unread = unread_count(current_user.id) if current_user.is_authenticated else 0
-        return {"logout_form": LogoutForm(), "unread_notifications": unread}
+        # formdata=None: the sign-out form must not read the request body, which may be the
+        # oversized one a 413 page is answering.
+        return {"logout_form": LogoutForm(formdata=None), "unread_notifications": unread}
 
     @app.template_filter("waiting")
     def waiting(delta) -> str:
@@ -97,6 +99,10 @@ def _init_pages(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Pages shown to someone signed in hold their work: keep them out of shared and back-button caches.
+        if response.mimetype == "text/html" and "Cache-Control" not in response.headers \
+                and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     for status, title, message in (

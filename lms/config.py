@@ -14,6 +14,7 @@ from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class Defaults:
@@ -30,6 +31,10 @@ class Defaults:
     PUBLIC_BASE_URL = None
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     TRUSTED_PROXIES = 0
+    # Host names the app answers to (others get 400), e.g. ["mentoring.example.org"]. Unset: any host
+    # when PUBLIC_BASE_URL is set, else only the development server's own address, so that a forged
+    # Host header cannot change the URLs written into published badges.
+    TRUSTED_HOSTS = None
 
     # Sessions: a server-side record per sign-in, so signing out ends it everywhere.
     SESSION_HOURS = 12
@@ -82,6 +87,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if not app.config.get("MAX_CONTENT_LENGTH"):
         per_file = int(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
         app.config["MAX_CONTENT_LENGTH"] = per_file * int(app.config["UPLOADS_PER_REQUEST"]) + 1024 * 1024
+    if app.config.get("TRUSTED_HOSTS") is None and not app.config.get("PUBLIC_BASE_URL"):
+        app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

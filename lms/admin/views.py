@@ -23,8 +23,10 @@ def users():
     query = request.args.get("q", "").strip()
     select = db.select(User).order_by(User.name, User.id)
     if query:
-        like = f"%{query.lower()}%"
-        select = select.where(db.or_(db.func.lower(User.name).like(like), User.email.like(like)))
+        # autoescape: % and _ are searched for as themselves, not as LIKE wildcards.
+        needle = query.lower()
+        select = select.where(db.or_(db.func.lower(User.name).contains(needle, autoescape=True),
+                                     User.email.contains(needle, autoescape=True)))
     page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
     forms = {user.id: RoleForm(formdata=None, role=user.role, expected_role=user.role) for user in page.items}
     return render_template("admin/users.html", page=page, forms=forms, query=query)
