@@ -109,25 +109,26 @@ def content_check() -> None:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
-@click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
-def users_create(email: str, name: str, role: str) -> None:
+@click.option("--role", "roles", type=click.Choice(ROLES), multiple=True,
+              help="A role to give (repeat for several); default: learner.")
+def users_create(email: str, name: str, roles: tuple[str, ...]) -> None:
     """Create an account. The password is asked for, or read from standard input when piped."""
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = services.create_user(email, name, password, role)
+        user = services.create_user(email, name, password, roles or "learner")
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    click.echo(f"Created {user.role_labels} {user.email} (id {user.id}).")
 
 
 @users_cli.command("list")
 def users_list() -> None:
-    """List accounts: id, role, email, name."""
+    """List accounts: id, roles, email, name."""
     for user in db.session.execute(db.select(User).order_by(User.id)).scalars():
-        click.echo(f"{user.id}\t{user.role}\t{user.email}\t{user.name}")
+        click.echo(f"{user.id}\t{','.join(sorted(user.roles))}\t{user.email}\t{user.name}")
 
 
 DEMO_ACCOUNTS = (

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, types
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
-ROLES = ("learner", "assessor", "admin")
+# What a person may do. A person may hold several roles (an assessor can also be a lead assessor).
+ROLES = ("learner", "assessor", "lead_assessor", "programme_lead", "admin")
+ROLE_LABELS = {"learner": "learner", "assessor": "assessor", "lead_assessor": "lead assessor",
+               "programme_lead": "programme lead", "admin": "admin"}
 
 
 def utcnow() -> datetime:
@@ -40,18 +43,23 @@ class UTCDateTime(types.TypeDecorator):
 
 
 class User(UserMixin, db.Model):
-    """A person with an account: a learner (teacher mentor), an assessor or an admin."""
+    """A person with an account, holding one or more roles (learner, assessor, lead assessor, ...)."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lowercased so that one address can never hold two accounts.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="learner")
+    school: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # A deactivated person cannot sign in; their records stay.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                     order_by="UserRole.role")
 
     # Set by the session loader: the sign-in this request belongs to (see auth.services).
     session_token = None  # str | None; an instance attribute, not a column
@@ -60,9 +68,42 @@ class User(UserMixin, db.Model):
         """Flask-Login keeps the sign-in token in the cookie, not the user id, so logout can revoke it."""
         return self.session_token
 
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's view of the account: deactivated accounts cannot sign in."""
+        return bool(self.active)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role this person holds."""
+        return frozenset(r.role for r in self.role_rows)
+
+    @property
+    def role(self) -> str:
+        """The highest role held, for display ("admin" over "assessor" over "learner")."""
+        held = self.roles
+        return next((r for r in reversed(ROLES) if r in held), "learner")
+
+    @property
+    def role_labels(self) -> str:
+        """The roles in words: "assessor, lead assessor"."""
+        return ", ".join(ROLE_LABELS[r] for r in ROLES if r in self.roles) or "no role"
+
     def has_role(self, *roles: str) -> bool:
-        """True when the user's role is one of ``roles``; admins pass every role check."""
-        return self.role == "admin" or self.role in roles
+        """True when the user holds one of ``roles``; admins pass every role check."""
+        held = self.roles
+        return "admin" in held or any(r in held for r in roles)
+
+
+class UserRole(db.Model):
+    """One role held by one person; the primary key means a role is held at most once."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+                      Index("ix_user_roles_role", "role"))
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class UserSession(db.Model):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from lms.extensions import db
-from lms.models import AuditEvent, User
+from lms.models import AuditEvent, User, UserRole
 
 from .conftest import submit
 
 
-def role_of(app, email):
+def roles_of(app, email):
     with app.app_context():
-        return db.session.execute(db.select(User.role).where(User.email == email)).scalar_one()
+        return set(db.session.execute(db.select(UserRole.role).join(User).where(User.email == email)).scalars())
 
 
 def user_id(app, email):
@@ -20,20 +20,22 @@ def user_id(app, email):
         return db.session.execute(db.select(User.id).where(User.email == email)).scalar_one()
 
 
-def test_admin_changes_a_role(app, admin_client, make_user):
+def test_admin_gives_several_roles(app, admin_client, make_user):
     make_user("teacher@example.org")
     uid = user_id(app, "teacher@example.org")
-    response = submit(admin_client, "/admin/users", {"role": "assessor", "expected_role": "learner"},
+    response = submit(admin_client, "/admin/users", {"roles": ["assessor", "lead_assessor"], "expected_roles": "learner"},
                       action=f"/admin/users/{uid}/role")
     assert response.status_code == 302
-    assert role_of(app, "teacher@example.org") == "assessor"
+    assert roles_of(app, "teacher@example.org") == {"assessor", "lead_assessor"}
     page = admin_client.get(response.location).get_data(as_text=True)
-    assert "Test Teacher is now assessor." in page
+    assert "Test Teacher&#39;s roles: assessor, lead assessor." in page
     with app.app_context():
-        event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "user.role_changed")).scalar_one()
-        assert json.loads(event.details) == {"old": "learner", "new": "assessor"}
+        event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "user.roles_changed")).scalar_one()
+        assert json.loads(event.details) == {"old": ["learner"], "new": ["assessor", "lead_assessor"]}
         assert event.actor.email == "admin@example.org"
-    assert "user.role_changed" in admin_client.get("/admin/audit").get_data(as_text=True)
+        user = db.session.get(User, uid)
+        assert user.has_role("lead_assessor") and user.has_role("assessor") and not user.has_role("admin")
+    assert "user.roles_changed" in admin_client.get("/admin/audit").get_data(as_text=True)
 
 
 def test_a_conflicting_edit_is_refused_not_overwritten(app, admin_client, make_user):
@@ -41,20 +43,43 @@ def test_a_conflicting_edit_is_refused_not_overwritten(app, admin_client, make_u
     uid = user_id(app, "teacher@example.org")
     # Another admin made them an assessor after this page was loaded (it still says learner).
     with app.app_context():
-        db.session.get(User, uid).role = "assessor"
+        db.session.add(UserRole(user_id=uid, role="assessor"))
         db.session.commit()
-    response = submit(admin_client, "/admin/users", {"role": "admin", "expected_role": "learner"},
+    response = submit(admin_client, "/admin/users", {"roles": ["admin"], "expected_roles": "learner"},
                       action=f"/admin/users/{uid}/role", follow_redirects=True)
-    assert "changed to assessor by someone else" in response.get_data(as_text=True)
-    assert role_of(app, "teacher@example.org") == "assessor"
+    assert "changed to learner, assessor by someone else" in response.get_data(as_text=True)
+    assert roles_of(app, "teacher@example.org") == {"learner", "assessor"}
 
 
 def test_the_last_admin_cannot_be_demoted(app, admin_client):
     uid = user_id(app, "admin@example.org")
-    response = submit(admin_client, "/admin/users", {"role": "learner", "expected_role": "admin"},
+    response = submit(admin_client, "/admin/users", {"roles": ["learner"], "expected_roles": "admin"},
                       action=f"/admin/users/{uid}/role", follow_redirects=True)
     assert "only admin account" in response.get_data(as_text=True)
-    assert role_of(app, "admin@example.org") == "admin"
+    assert roles_of(app, "admin@example.org") == {"admin"}
+
+
+def test_an_account_keeps_at_least_one_role(app, admin_client, make_user):
+    make_user("teacher@example.org")
+    uid = user_id(app, "teacher@example.org")
+    response = submit(admin_client, "/admin/users", {"expected_roles": "learner"},
+                      action=f"/admin/users/{uid}/role", follow_redirects=True)
+    assert "at least one role" in response.get_data(as_text=True)
+    assert roles_of(app, "teacher@example.org") == {"learner"}
+
+
+def test_a_deactivated_person_cannot_sign_in_and_their_sign_ins_end(app, make_user, client):
+    from .conftest import login
+    make_user("teacher@example.org")
+    assert login(client).status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        db.session.execute(db.update(User).values(active=False))
+        db.session.commit()
+    assert client.get("/dashboard").status_code == 302  # the open sign-in no longer works
+    response = login(app.test_client())
+    assert response.status_code == 401
+    assert "deactivated" in response.get_data(as_text=True)
 
 
 def test_learners_and_assessors_are_refused_admin_pages(app, learner, make_user):
@@ -62,10 +87,10 @@ def test_learners_and_assessors_are_refused_admin_pages(app, learner, make_user)
     assert learner.get("/admin/users").status_code == 403
     assert learner.get("/admin/audit").status_code == 403
     token_source = "/dashboard"
-    response = submit(learner, token_source, {"role": "admin", "expected_role": "learner"},
+    response = submit(learner, token_source, {"roles": ["admin"], "expected_roles": "learner"},
                       action=f"/admin/users/{uid}/role")
     assert response.status_code == 403
-    assert role_of(app, "teacher@example.org") == "learner"
+    assert roles_of(app, "teacher@example.org") == {"learner"}
 
 
 def test_anonymous_is_sent_to_sign_in_from_admin(client):

@@ -17,7 +17,7 @@ from lms.content_store import catalogue
 from lms.domain.openbadges import ob3
 from lms.evidence import services as evidence
 from lms.extensions import db
-from lms.models import User
+from lms.models import User, UserRole
 
 from .conftest import PASSWORD, csrf_token, login, submit
 from .evidence_helpers import REFLECTION
@@ -29,7 +29,7 @@ def accept(app, learner_email, slug, level=2, reflection=REFLECTION):
     """The learner submits evidence for a unit and an assessor accepts it, through the services."""
     with app.test_request_context():
         learner = db.session.execute(db.select(User).where(User.email == learner_email)).scalar_one()
-        assessor = db.session.execute(db.select(User).where(User.role == "assessor")).scalars().first()
+        assessor = db.session.execute(db.select(User).join(UserRole).where(UserRole.role == "assessor")).scalars().first()
         if assessor is None:
             assessor = accounts.create_user("assessor@example.org", "Asha Assessor", PASSWORD, "assessor")
         version = evidence.save_draft(learner, slug, evidence.DraftInput(reflection, "", 0), submit=True).version

@@ -1,15 +1,16 @@
 """Admin forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, SelectMultipleField, SubmitField, widgets
 
 from ..models import ROLES
 
 
-class RoleForm(FlaskForm):
-    """Change one user's role; ``expected_role`` is the role the admin saw, to detect a conflicting edit."""
+class RolesForm(FlaskForm):
+    """Set one user's roles; ``expected_roles`` is what the admin saw, to detect a conflicting edit."""
 
-    role = SelectField("Role", choices=list(ROLES), validators=[DataRequired()])
-    expected_role = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Change role")
+    roles = SelectMultipleField("Roles", choices=list(ROLES),
+                                widget=widgets.ListWidget(prefix_label=False),
+                                option_widget=widgets.CheckboxInput())
+    expected_roles = HiddenField()
+    submit = SubmitField("Save roles")

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from ..access import role_required
 from ..auth import services
 from ..extensions import db
-from ..models import AuditEvent, User
-from .forms import RoleForm
+from ..models import ROLE_LABELS, AuditEvent, User
+from .forms import RolesForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -28,26 +28,27 @@ def users():
         select = select.where(db.or_(db.func.lower(User.name).contains(needle, autoescape=True),
                                      User.email.contains(needle, autoescape=True)))
     page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
-    forms = {user.id: RoleForm(formdata=None, role=user.role, expected_role=user.role) for user in page.items}
-    return render_template("admin/users.html", page=page, forms=forms, query=query)
+    forms = {user.id: RolesForm(formdata=None, roles=sorted(user.roles), expected_roles=" ".join(sorted(user.roles)))
+             for user in page.items}
+    return render_template("admin/users.html", page=page, forms=forms, query=query, role_labels=ROLE_LABELS)
 
 
 @bp.post("/users/<int:user_id>/role")
 @role_required("admin")
 def change_role(user_id: int):
-    """Change a user's role, refusing to overwrite a change made meanwhile by someone else."""
-    form = RoleForm()
+    """Set a user's roles, refusing to overwrite a change made meanwhile by someone else."""
+    form = RolesForm()
     user = db.session.get(User, user_id) or abort(404)
     if not form.validate_on_submit():
-        flash("Choose one of the listed roles.", "error")
+        flash("Choose roles from the list.", "error")
     else:
         try:
-            services.change_role(current_user, services.RoleChange(user_id, form.role.data,
-                                                                   form.expected_role.data))
+            user = services.set_roles(current_user, services.RoleChange(
+                user_id, frozenset(form.roles.data or ()), frozenset((form.expected_roles.data or "").split())))
         except services.AccountError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"{user.name} is now {user.role}.", "success")
+            flash(f"{user.name}'s roles: {user.role_labels}.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q") or None) + f"#user-{user_id}")
 
 

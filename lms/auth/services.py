@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import ROLES, AuditEvent, LoginThrottle, User, UserSession, utcnow
+from ..models import ROLE_LABELS, ROLES, AuditEvent, LoginThrottle, User, UserRole, UserSession, utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 
@@ -60,25 +60,30 @@ def audit(actor: User | None, action: str, subject: str, **details) -> None:
                               details=json.dumps(details, sort_keys=True) if details else ""))
 
 
-def create_user(email: str, name: str, password: str, role: str = "learner", actor: User | None = None) -> User:
-    """Create an account; raises EmailTaken or AccountError with a message for the person."""
+def create_user(email: str, name: str, password: str, role: str | tuple[str, ...] | list[str] = "learner",
+                actor: User | None = None, school: str = "", region: str = "") -> User:
+    """Create an account holding ``role`` (one role, or several); raises EmailTaken or AccountError."""
     try:
         email = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise EmailProblem(f"That email address is not valid: {exc}") from None
-    if role not in ROLES:
-        raise AccountError(f"Unknown role '{role}'. Choose one of: {', '.join(ROLES)}.")
+    roles = [role] if isinstance(role, str) else list(role)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise AccountError(f"Unknown role '{(unknown or [''])[0]}'. Choose one of: {', '.join(ROLES)}.")
     check_password_rules(password)
     if not name.strip():
         raise AccountError("Please give a name.")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+                school=school.strip(), region=region.strip())
+    user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
     db.session.add(user)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise EmailTaken("An account with this email already exists. Sign in instead.") from None
-    audit(actor, "user.created", f"user:{user.id}", email=email, role=role)
+    audit(actor, "user.created", f"user:{user.id}", email=email, roles=sorted(set(roles)))
     db.session.commit()
     return user
 
@@ -105,6 +110,8 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User:
     if not verify_password(user.password_hash if user else None, password):
         _record_failure(keys, now)
         raise AccountError(BAD_CREDENTIALS)
+    if not user.active:
+        raise AccountError("This account has been deactivated. Ask the programme team to reactivate it.")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     # A success clears the email's count; the address keeps its count so spraying many emails still locks it.
@@ -164,6 +171,8 @@ def user_for_session(token: str) -> User | None:
     if row is None or row.expires_at <= utcnow():
         return None
     user = row.user
+    if not user.active:
+        return None
     user.session_token = token
     return user
 
@@ -177,38 +186,49 @@ def end_session(token: str | None) -> None:
 
 @dataclass(frozen=True)
 class RoleChange:
-    """An admin's request to change a user's role, with the role the admin saw."""
+    """An admin's request to set a user's roles, with the roles the admin saw (to refuse a conflicting edit)."""
 
     user_id: int
-    new_role: str
-    expected_role: str
+    new_roles: frozenset[str]
+    expected_roles: frozenset[str]
 
 
-def change_role(actor: User, change: RoleChange) -> User:
-    """Apply a role change unless someone changed the role meanwhile, or it would remove the last admin."""
-    if change.new_role not in ROLES:
-        raise AccountError(f"Unknown role '{change.new_role}'.")
-    user = db.session.get(User, change.user_id)
+def describe_roles(roles) -> str:
+    """Roles in words, in a fixed order: "assessor, lead assessor"."""
+    return ", ".join(ROLE_LABELS[r] for r in ROLES if r in roles) or "no role"
+
+
+def set_roles(actor: User, change: RoleChange) -> User:
+    """Apply a role change unless someone changed the roles meanwhile, or it would remove the last admin."""
+    unknown = set(change.new_roles) - set(ROLES)
+    if unknown:
+        raise AccountError(f"Unknown role '{sorted(unknown)[0]}'.")
+    if not change.new_roles:
+        raise AccountError("Give the account at least one role.")
+    # Lock the person's row (PostgreSQL; SQLite serialises writers) so two edits cannot interleave.
+    user = db.session.execute(db.select(User).where(User.id == change.user_id).with_for_update()).scalar_one_or_none()
     if user is None:
         raise AccountError("That account no longer exists.")
-    if user.role == change.new_role:
-        return user
-    if user.role == "admin" and change.new_role != "admin":
-        admins = db.session.execute(db.select(db.func.count()).select_from(User)
-                                    .where(User.role == "admin")).scalar_one()
-        if admins <= 1:
-            raise LastAdmin("This is the only admin account; make someone else an admin first.")
-    # Compare-and-set in one statement: a concurrent edit makes it match no row.
-    result = db.session.execute(
-        db.update(User).where(User.id == change.user_id, User.role == change.expected_role)
-        .values(role=change.new_role)
-    )
-    if result.rowcount != 1:
+    db.session.refresh(user, ["role_rows"])
+    current = user.roles
+    if current != change.expected_roles:
         db.session.rollback()
-        current = db.session.get(User, change.user_id)
-        raise RoleConflict(f"{current.name}'s role was changed to {current.role} by someone else while you "
-                           f"were editing; nothing was overwritten. Review it and try again.")
-    audit(actor, "user.role_changed", f"user:{user.id}", old=change.expected_role, new=change.new_role)
+        raise RoleConflict(f"{user.name}'s roles were changed to {describe_roles(current)} by someone else while "
+                           f"you were editing; nothing was overwritten. Review them and try again.")
+    if current == change.new_roles:
+        db.session.rollback()
+        return user
+    if "admin" in current and "admin" not in change.new_roles:
+        admins = db.session.execute(db.select(db.func.count()).select_from(UserRole)
+                                    .where(UserRole.role == "admin")).scalar_one()
+        if admins <= 1:
+            db.session.rollback()
+            raise LastAdmin("This is the only admin account; make someone else an admin first.")
+    for row in list(user.role_rows):
+        if row.role not in change.new_roles:
+            user.role_rows.remove(row)
+    for role in sorted(change.new_roles - current):
+        user.role_rows.append(UserRole(role=role))
+    audit(actor, "user.roles_changed", f"user:{user.id}", old=sorted(current), new=sorted(change.new_roles))
     db.session.commit()
-    db.session.refresh(user)
     return user
