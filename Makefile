@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app lms
 
-.PHONY: run test test-postgres check clean
+.PHONY: run test test-postgres check clean bench
 
 # Reinstall when the project's dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -26,6 +26,12 @@ test: $(BIN)/.installed
 # The suite against PostgreSQL: the run creates a fresh database on this server and drops it after.
 test-postgres: $(BIN)/.installed
 	LMS_TEST_DATABASE_URL=$${LMS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_test} $(BIN)/pytest $(PYTEST_ARGS)
+
+# The app at scale on PostgreSQL against a bare Flask route (bench/run.py; results in docs/performance.md).
+bench: $(BIN)/.installed
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 check: $(BIN)/.installed
 	$(FLASK) content check

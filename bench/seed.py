@@ -1,0 +1,139 @@
+"""Fill a database with a programme at scale, with the app's own models and bulk inserts.
+
+10,000 learners, 100,000 evidence versions (34,553 waiting for assessment) and 5,000 badges by
+default. Rows are inserted in batches with SQLAlchemy Core (no ORM objects, no password hashing
+per learner: every bench account shares one hash), so the whole set takes a minute or two.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from lms.assessment.models import Assessment, IndicatorScore
+from lms.auth.passwords import hash_password
+from lms.badges.models import BadgeAssertion
+from lms.content_store import catalogue
+from lms.evidence.models import EvidenceVersion, Submission
+from lms.extensions import db
+from lms.models import UnitProgress, User, UserRole, utcnow
+
+BATCH = 5_000
+PASSWORD = "bench password 1"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big the programme is."""
+
+    learners: int = 10_000
+    versions: int = 100_000
+    waiting: int = 34_553
+    badges: int = 5_000
+
+
+def _insert(table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(db.insert(table), rows[start:start + BATCH])
+
+
+def seed(scale: Scale = Scale(), seed_value: int = 7) -> dict:
+    """Insert the data set; returns the ids the benchmark requests (one learner, one assessor, badges)."""
+    rng = random.Random(seed_value)
+    cat = catalogue()
+    units = [u for u in cat.units if getattr(u, "task", None) is not None]
+    password_hash = hash_password(PASSWORD)
+    now = utcnow()
+    start_id = (db.session.execute(db.select(db.func.max(User.id))).scalar() or 0) + 1
+
+    users = [{"id": start_id + i, "email": f"learner{i}@bench.example.org", "name": f"Learner {i}",
+              "password_hash": password_hash, "created_at": now - timedelta(days=200)}
+             for i in range(scale.learners)]
+    assessor_id = start_id + scale.learners
+    users.append({"id": assessor_id, "email": "assessor@bench.example.org", "name": "Bench Assessor",
+                  "password_hash": password_hash, "created_at": now - timedelta(days=200)})
+    _insert(User.__table__, users)
+    _insert(UserRole.__table__, [{"user_id": u["id"], "role": "learner"} for u in users[:-1]]
+            + [{"user_id": assessor_id, "role": "assessor"}])
+
+    # Spread the versions over learners: each learner works on a run of units, some revised.
+    submissions, versions, assessments, scores, progress = [], [], [], [], []
+    per_learner = scale.versions / scale.learners
+    version_id = submission_id = assessment_id = 0
+    waiting_left = scale.waiting
+    decided_left = scale.versions - scale.waiting
+    accepted_by_learner: dict[int, list[str]] = {}
+    for index, user in enumerate(users[:-1]):
+        want = int(per_learner * (index + 1)) - int(per_learner * index)
+        chosen = rng.sample(units, k=min(len(units), max(1, (want + 1) // 2 + 1)))
+        made = 0
+        for unit in chosen:
+            if made >= want:
+                break
+            submission_id += 1
+            submitted = now - timedelta(days=rng.randint(1, 180), minutes=rng.randint(0, 1440))
+            submissions.append({"id": submission_id, "learner_id": user["id"], "unit_slug": unit.slug,
+                                "created_at": submitted})
+            progress.append({"user_id": user["id"], "unit_slug": unit.slug, "completed_at": submitted})
+            number = 0
+            while made < want:
+                number += 1
+                version_id += 1
+                made += 1
+                last = made >= want or rng.random() < 0.6
+                if last and waiting_left > 0 and (decided_left == 0 or rng.random() < scale.waiting / scale.versions * 1.6):
+                    status, waiting_left = "submitted", waiting_left - 1
+                elif decided_left > 0:
+                    status = "accepted" if last else "not_yet"
+                    decided_left -= 1
+                else:
+                    status, waiting_left = "submitted", waiting_left - 1
+                when = submitted + timedelta(days=number * 7)
+                versions.append({"id": version_id, "submission_id": submission_id, "number": number,
+                                 "status": status, "reflection": "A bench reflection. " * 40, "links_json": "[]",
+                                 "revision": 2, "created_at": when, "updated_at": when, "submitted_at": when})
+                if status in ("accepted", "not_yet"):
+                    assessment_id += 1
+                    assessments.append({"id": assessment_id, "version_id": version_id, "assessor_id": assessor_id,
+                                        "outcome": status, "feedback": "Bench feedback.",
+                                        "decided_at": when + timedelta(days=2)})
+                    level = 2 if status == "accepted" else 1
+                    scores.extend({"assessment_id": assessment_id, "indicator_id": i, "level": level, "comment": ""}
+                                  for i in unit.task.indicator_ids)
+                    if status == "accepted":
+                        accepted_by_learner.setdefault(user["id"], []).append(unit.slug)
+                if status != "not_yet":
+                    break
+    _insert(Submission.__table__, submissions)
+    _insert(EvidenceVersion.__table__, versions)
+    _insert(Assessment.__table__, assessments)
+    _insert(IndicatorScore.__table__, scores)
+    _insert(UnitProgress.__table__, progress)
+
+    badge_ids = [b.id for b in cat.badge_classes if b.kind == "competency"]
+    badges = []
+    for n in range(scale.badges):
+        user = users[n % len(users[:-1])]
+        badge = badge_ids[(n // len(users[:-1])) % len(badge_ids)]
+        badges.append({"id": n + 1, "public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                       "user_id": user["id"], "badge_class_id": badge, "recipient_email": user["email"],
+                       "salt": secrets.token_hex(16), "achieved_at": now - timedelta(days=30),
+                       "issued_at": now - timedelta(days=30), "is_public": True, "shared_versions_json": "[]",
+                       "revocation_reason": ""})
+    _insert(BadgeAssertion.__table__, badges)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        for table in ("users", "submissions", "evidence_versions", "assessments", "indicator_scores",
+                      "badge_assertions", "unit_progress"):
+            db.session.execute(db.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+    learner = users[0]
+    return {"learner_email": learner["email"], "assessor_email": "assessor@bench.example.org",
+            "password": PASSWORD, "badge_public_id": badges[0]["public_id"], "unit_slug": units[0].slug,
+            "counts": {"learners": scale.learners, "versions": len(versions),
+                       "waiting": sum(1 for v in versions if v["status"] == "submitted"), "badges": len(badges)}}
