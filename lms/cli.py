@@ -174,7 +174,7 @@ def demo_seed() -> None:
 
 def _demo_units():
     from .content_store import catalogue
-    return catalogue().units
+    return catalogue().task_units
 
 
 DEMO_REFLECTIONS = {

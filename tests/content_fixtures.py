@@ -9,6 +9,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FILLER = ("Listening well to a student educator means staying with what they say before you answer. ") * 50
+RESEARCH_SECTION = ("\n\n## Research behind this unit\n\nStudies of feedback show that comments about the task "
+                    "help more than comments about the person.\n")
+# A real, checkable reference, used wherever a test needs a valid one.
+REFERENCE = {"authors": "Kluger, A. N. & DeNisi, A.", "year": 1996,
+             "title": ("The effects of feedback interventions on performance: a historical review, a "
+                       "meta-analysis, and a preliminary feedback intervention theory"),
+             "published_in": "Psychological Bulletin, 119(2), 254-284", "doi": "10.1037/0033-2909.119.2.254"}
 
 
 def unit_text(**overrides) -> str:
@@ -17,15 +24,36 @@ def unit_text(**overrides) -> str:
         "title": "Active listening",
         "domain": "PR",
         "competencies": ["COM"],
-        "indicators": ["COM.4", "COM.7"],
+        "teaches": ["COM.7"],
         "minutes": 20,
         "order": 1,
         "outcomes": ["Use three listening moves"],
         "reflection": "When did you last listen without planning your reply?",
+        "key_method": "Paraphrase, then ask one open question, before giving any advice",
+        "research": [dict(REFERENCE)],
         "evidence_task": {"title": "Record a conversation", "instructions": "Write **300 words**.",
-                          "indicators": ["COM.4"]},
+                          "indicators": ["COM.4"], "effort_hours": 2, "min_words": 250, "max_words": 400,
+                          "parts": [{"prompt": "Log three listening moves.", "indicators": ["COM.4"]}],
+                          "checklist": ["The log has three moves, each with what your mentee said next"]},
     }
-    body = overrides.pop("body", "## Why listen\n\n" + FILLER)
+    body = overrides.pop("body", "## Why listen\n\n" + FILLER + RESEARCH_SECTION)
+    for key, value in overrides.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    front = yaml.safe_dump(meta, sort_keys=False, default_flow_style=None, width=1000)
+    return f"---\n{front}---\n{body}\n"
+
+
+def orientation_text(**overrides) -> str:
+    """A valid orientation unit's text (no domain, no task); ``overrides`` as for ``unit_text``."""
+    meta = {"kind": "orientation", "title": "Plan your placement", "minutes": 30, "order": 1,
+            "outcomes": ["Map each task to the weeks of the placement"],
+            "reflection": "Which task needs to start in your first week?",
+            "key_method": "Backward planning from the placement's last week",
+            "research": [dict(REFERENCE)]}
+    body = overrides.pop("body", "## Weeks\n\n" + FILLER + RESEARCH_SECTION)
     for key, value in overrides.items():
         if value is None:
             meta.pop(key, None)

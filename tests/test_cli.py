@@ -34,7 +34,7 @@ def test_content_check_on_the_shipped_content(app):
 
 
 def test_content_check_reports_broken_units_and_exits_non_zero(tmp_path):
-    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COM.99"])})
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(teaches=["COM.7", "COM.99"])})
     result = run_flask(["content", "check"], tmp_path, cwd=tmp_path,
                        LMS_RUBRICS_DIR=str(rubrics), LMS_MODULES_DIR=str(modules))
     assert result.returncode == 1

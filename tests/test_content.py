@@ -10,7 +10,7 @@ from lms.domain.content import load_content
 from lms.domain.framework import load_framework
 from lms.domain.units import MAX_WORDS, MIN_WORDS, parse_unit
 
-from .content_fixtures import FILLER, ROOT, line_of, make_tree, unit_text
+from .content_fixtures import FILLER, REFERENCE, RESEARCH_SECTION, ROOT, line_of, make_tree, orientation_text, unit_text
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,9 @@ def test_shipped_content_has_no_problems_and_covers_every_indicator():
     assert per_domain["PR"] > per_domain["PI"] >= per_domain["PD"]
     for unit in catalogue.units:
         assert MIN_WORDS <= unit.word_count <= MAX_WORDS, unit.path
-        assert unit.outcomes and unit.reflection and unit.task.indicator_ids
+        assert unit.outcomes and unit.reflection
+    for unit in catalogue.task_units:
+        assert unit.task.indicator_ids and unit.task.effort_hours and unit.task.max_words, unit.path
     assert [u.order for u in catalogue.units] == sorted(u.order for u in catalogue.units)
 
 
@@ -75,15 +77,15 @@ def test_a_valid_unit_loads(tmp_path):
 
 
 def test_unknown_indicator_is_reported_on_its_line(tmp_path):
-    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COM.12"])})
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(teaches=["COM.7", "COM.12"])})
     report = load_content(rubrics, modules)
-    line = line_of(modules / "listening.md", "indicators: [COM.4, COM.12]")
+    line = line_of(modules / "listening.md", "teaches: [COM.7, COM.12]")
     assert f"modules/listening.md:{line}: unknown indicator 'COM.12'" in messages(report)
     assert report.catalogue is None
 
 
 def test_indicator_outside_the_listed_competencies(tmp_path):
-    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4", "COL.1"])})
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(teaches=["COM.7", "COL.1"])})
     problems = messages(load_content(rubrics, modules))
     assert any("indicator 'COL.1' belongs to competency 'COL'" in p for p in problems)
 
@@ -110,11 +112,136 @@ def test_wrong_types_are_explained(tmp_path):
     assert f"modules/listening.md:{line}: 'minutes' must be a whole number of 1 or more, not 'twenty'" in problems
 
 
-def test_task_indicator_must_be_among_the_units_indicators(tmp_path):
-    task = {"title": "T", "instructions": "Do it.", "indicators": ["COM.4", "COM.6"]}
-    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=task)})
+def task(**overrides) -> dict:
+    base = {"title": "T", "instructions": "Do it.", "indicators": ["COM.4"], "effort_hours": 2, "max_words": 400,
+            "parts": [{"prompt": "Log three moves.", "indicators": ["COM.4"]}], "checklist": ["Log attached"]}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def test_taught_and_evidenced_indicators_are_kept_apart(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    unit = load_content(rubrics, modules).catalogue.unit("listening")
+    assert unit.evidenced_ids == ("COM.4",) and unit.taught_ids == ("COM.7",)
+    assert unit.indicator_ids == ("COM.4", "COM.7")
+    rubrics, modules = make_tree(tmp_path / "b", {"listening.md": unit_text(teaches=["COM.4"])})
     problems = messages(load_content(rubrics, modules))
-    assert any("evidence task asks for 'COM.6', which is not among the unit's indicators" in p for p in problems)
+    assert any("'COM.4' is evidenced by the task: list it under 'evidence_task.indicators' only" in p
+               for p in problems)
+
+
+def test_the_old_indicators_field_says_what_replaced_it(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(indicators=["COM.4"])})
+    problems = messages(load_content(rubrics, modules))
+    lines = (modules / "listening.md").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("indicators:"))
+    assert any(p.startswith(f"modules/listening.md:{line}: 'indicators' is replaced by two lists") for p in problems)
+
+
+def test_an_evidenced_indicator_no_part_asks_for_is_flagged_on_its_line(tmp_path):
+    text = unit_text(competencies=["COM"], teaches=None, evidence_task=task(indicators=["COM.4", "COM.6"]))
+    rubrics, modules = make_tree(tmp_path, {"listening.md": text})
+    report = load_content(rubrics, modules)
+    line = line_of(modules / "listening.md", "indicators: [COM.4, COM.6]")
+    assert f"modules/listening.md:{line}: the task evidences 'COM.6' but none of its parts asks for it: " \
+           "add a part whose 'indicators' include it" in messages(report)
+    assert report.indicators_evidenced == 2  # still counted: the app can run, content check fails
+
+
+def test_a_part_asking_for_an_indicator_the_task_does_not_evidence(tmp_path):
+    parts = [{"prompt": "Log moves.", "indicators": ["COM.4"]}, {"prompt": "Question.", "indicators": ["COM.6"]}]
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=task(parts=parts))})
+    problems = messages(load_content(rubrics, modules))
+    assert any("part 2 asks for 'COM.6', which the task does not evidence" in p for p in problems)
+
+
+def test_task_length_effort_parts_and_checklist_are_loaded(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    t = load_content(rubrics, modules).catalogue.unit("listening").task
+    assert (t.effort_hours, t.min_words, t.max_words) == (2, 250, 400)
+    assert [p.indicator_ids for p in t.parts] == [("COM.4",)]
+    assert t.parts[0].prompt_html == "<p>Log three listening moves.</p>"
+    assert t.checklist == ("The log has three moves, each with what your mentee said next",)
+
+
+def test_an_upload_task_sets_no_minimum(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=task(min_words=None))})
+    t = load_content(rubrics, modules).catalogue.unit("listening").task
+    assert t.min_words is None and t.max_words == 400
+
+
+def test_bad_length_and_effort_are_explained(tmp_path):
+    bad = task(min_words=500, max_words=300, effort_hours="a weekend")
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=bad)})
+    problems = messages(load_content(rubrics, modules))
+    assert any("'evidence_task.min_words' (500) is more than 'evidence_task.max_words' (300)" in p for p in problems)
+    assert any("'evidence_task.effort_hours' must be a number of hours above 0" in p for p in problems)
+
+
+def test_a_task_without_effort_is_reported(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(evidence_task=task(effort_hours=None))})
+    assert any("missing field 'evidence_task.effort_hours'" in p for p in messages(load_content(rubrics, modules)))
+
+
+def test_research_references_are_loaded_with_a_link(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    unit = load_content(rubrics, modules).catalogue.unit("listening")
+    assert unit.key_method.startswith("Paraphrase")
+    [ref] = unit.research
+    assert ref.year == 1996 and ref.link == "https://doi.org/10.1037/0033-2909.119.2.254"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"doi": None}, "reference 1 needs a 'doi', 'isbn' or 'url' so that a reader can find it"),
+    ({"year": "recent"}, "reference 1 needs a 'year' of publication as four digits, not 'recent'"),
+    ({"published_in": None}, "reference 1 has no 'published_in'"),
+    ({"doi": "https://doi.org/10.1037/x"}, "is not a DOI (it starts 10. and has a slash"),
+    ({"doi": None, "isbn": "978-0-465-06878-5"}, "is not a valid ISBN (check digit does not match)"),
+    ({"doi": None, "url": "www.example.org"}, "is not a web address starting http:// or https://"),
+])
+def test_a_reference_a_reader_could_not_check_is_reported(tmp_path, change, message):
+    ref = {k: v for k, v in {**REFERENCE, **change}.items() if v is not None}
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(research=[ref])})
+    problems = messages(load_content(rubrics, modules))
+    assert any(message in p for p in problems), problems
+
+
+def test_a_valid_isbn_is_accepted(tmp_path):
+    ref = {k: v for k, v in REFERENCE.items() if k != "doi"} | {"isbn": "978-0-465-06878-4"}
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(research=[ref])})
+    report = load_content(rubrics, modules)
+    assert not any("listening.md" in p for p in messages(report))
+    assert report.catalogue.unit("listening").research[0].link == ""
+
+
+def test_orientation_unit_has_no_domain_task_or_progress(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"plan-your-placement.md": orientation_text(),
+                                            "listening.md": unit_text(order=2)})
+    report = load_content(rubrics, modules)
+    assert not any(".md" in p for p in messages(report))
+    catalogue = report.catalogue
+    plan = catalogue.unit("plan-your-placement")
+    assert plan.is_orientation and plan.task is None and plan.domain_id == "" and plan.evidenced_ids == ()
+    assert [u.slug for u in catalogue.units] == ["plan-your-placement", "listening"]
+    assert [u.slug for u in catalogue.task_units] == ["listening"]
+    assert [u.slug for u in catalogue.orientation_units] == ["plan-your-placement"]
+    assert plan not in catalogue.units_in_domain("PR")
+
+
+def test_orientation_unit_may_not_carry_a_task_or_domain(tmp_path):
+    text = orientation_text(domain="PR", evidence_task=task())
+    rubrics, modules = make_tree(tmp_path, {"plan-your-placement.md": text})
+    problems = messages(load_content(rubrics, modules))
+    line = line_of(modules / "plan-your-placement.md", "domain: PR")
+    assert f"modules/plan-your-placement.md:{line}: an orientation unit has no 'domain': it sits outside the " \
+           "domains and has no task" in problems
+    assert any("an orientation unit has no 'evidence_task'" in p for p in problems)
+
+
+def test_unknown_kind(tmp_path):
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text(kind="workshop")})
+    assert any("unknown kind 'workshop' (expected: unit, orientation)" in p
+               for p in messages(load_content(rubrics, modules)))
 
 
 def test_yaml_syntax_error_points_at_the_line(tmp_path):

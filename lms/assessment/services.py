@@ -72,7 +72,7 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     Learners' own evidence never appears in their own queue.
     """
     cat = catalogue()
-    units = cat.units
+    units = cat.task_units
     if competency_id:
         units = [u for u in units if any(cat.framework.indicator(i).competency_id == competency_id
                                          for i in u.task.indicator_ids)]

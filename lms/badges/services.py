@@ -180,7 +180,7 @@ def shared_evidence(assertion: BadgeAssertion) -> list[ob2.EvidenceItem]:
 def shareable_versions(assertion: BadgeAssertion) -> list[EvidenceVersion]:
     """The earner's accepted evidence that bears on this badge's indicators."""
     wanted = set(indicator_ids_of(badge_def(assertion)))
-    slugs = [u.slug for u in catalogue().units if wanted & set(u.task.indicator_ids)]
+    slugs = [u.slug for u in catalogue().units if wanted & set(u.evidenced_ids)]
     return list(db.session.execute(
         db.select(EvidenceVersion).join(Submission)
         .where(Submission.learner_id == assertion.user_id, Submission.unit_slug.in_(slugs),

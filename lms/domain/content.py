@@ -42,12 +42,22 @@ class Catalogue:
         return self._by_slug.get(slug)
 
     def units_in_domain(self, domain_id: str) -> tuple[Unit, ...]:
-        """The units of one domain, in course order."""
-        return tuple(u for u in self.units if u.domain_id == domain_id)
+        """The units of one domain, in course order (orientation units belong to none)."""
+        return tuple(u for u in self.units if u.domain_id == domain_id and not u.is_orientation)
+
+    @property
+    def task_units(self) -> tuple[Unit, ...]:
+        """The units that have an evidence task, in course order."""
+        return tuple(u for u in self.units if u.task is not None)
+
+    @property
+    def orientation_units(self) -> tuple[Unit, ...]:
+        """The orientation units (no domain, no task), in course order."""
+        return tuple(u for u in self.units if u.is_orientation)
 
     def units_for_indicator(self, indicator_id: str) -> tuple[Unit, ...]:
         """Units whose evidence task asks for this indicator."""
-        return tuple(u for u in self.units if indicator_id in u.task.indicator_ids)
+        return tuple(u for u in self.units if indicator_id in u.evidenced_ids)
 
     def neighbours(self, slug: str) -> tuple[Unit | None, Unit | None]:
         """The units before and after this one in course order."""
@@ -117,7 +127,7 @@ def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None =
                                         f"link to '{link.target_slug}.md' goes nowhere: there is no such unit"))
 
     units.sort(key=lambda u: (u.order, u.slug))
-    evidenced = {i for u in units for i in u.task.indicator_ids}
+    evidenced = {i for u in units for i in u.evidenced_ids}
     total = 0
     if framework is not None:
         total = len(framework.indicators)

@@ -58,6 +58,7 @@ def course_progress(catalogue: Catalogue, completions: dict[str, datetime]) -> C
             total=len(units),
             minutes_left=sum(u.minutes for u in units if u.slug not in done),
         ))
+    # Orientation units are not counted per domain, but the learner is still pointed to them first.
     next_unit = next((u for u in catalogue.units if u.slug not in done), None)
     last = max((catalogue.unit(s) for s in done), key=lambda u: (completions[u.slug], u.order), default=None)
     resume = next_unit

@@ -136,8 +136,8 @@ def save_draft(learner: User, unit_slug: str, data: DraftInput, submit: bool = F
     the caller re-showing the form. Raises EvidenceError (nothing saved) or EditConflict.
     """
     unit = catalogue().unit(unit_slug)
-    if unit is None:
-        raise EvidenceError("There is no such unit.")
+    if unit is None or unit.task is None:
+        raise EvidenceError("There is no such unit, or it asks for no evidence.")
     if len(data.reflection) > MAX_REFLECTION_CHARS:
         raise EvidenceError(f"The reflection is longer than {MAX_REFLECTION_CHARS:,} characters.")
     links = parse_links(data.links_text)

@@ -22,12 +22,14 @@ bp = Blueprint("evidence", __name__)
 def portfolio():
     """Every unit's evidence task with where the learner's evidence stands."""
     submissions = services.learner_submissions(current_user)
-    rows = [(unit, services.status_of(submissions.get(unit.slug))) for unit in catalogue().units]
+    rows = [(unit, services.status_of(submissions.get(unit.slug))) for unit in catalogue().task_units]
     return render_template("evidence/portfolio.html", rows=rows, labels=services.STATUS_LABELS)
 
 
 def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, conflict: str | None = None):
     unit = catalogue().unit(slug) or abort(404)
+    if unit.task is None:  # an orientation unit asks for no evidence
+        abort(404)
     submission = services.submission_for(current_user, slug)
     latest = submission.latest if submission else None
     editable = latest is None or latest.status == DRAFT
