@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from ..assessment.services import learner_profile
 from ..auth.services import audit
@@ -177,16 +178,24 @@ def shared_evidence(assertion: BadgeAssertion) -> list[ob2.EvidenceItem]:
     return items
 
 
-def shareable_versions(assertion: BadgeAssertion) -> list[EvidenceVersion]:
-    """The earner's accepted evidence that bears on this badge's indicators."""
-    wanted = set(indicator_ids_of(badge_def(assertion)))
-    slugs = [u.slug for u in catalogue().units if wanted & set(u.evidenced_ids)]
+def accepted_evidence(user_id: int) -> list[EvidenceVersion]:
+    """The person's accepted evidence versions with their submissions, oldest first (one query)."""
     return list(db.session.execute(
-        db.select(EvidenceVersion).join(Submission)
-        .where(Submission.learner_id == assertion.user_id, Submission.unit_slug.in_(slugs),
-               EvidenceVersion.status == ACCEPTED)
+        db.select(EvidenceVersion).join(EvidenceVersion.submission)
+        .where(Submission.learner_id == user_id, EvidenceVersion.status == ACCEPTED)
+        .options(contains_eager(EvidenceVersion.submission))
         .order_by(EvidenceVersion.submitted_at)
     ).scalars())
+
+
+def shareable_versions(assertion: BadgeAssertion,
+                       accepted: list[EvidenceVersion] | None = None) -> list[EvidenceVersion]:
+    """The earner's accepted evidence that bears on this badge's indicators (from ``accepted`` when given)."""
+    wanted = set(indicator_ids_of(badge_def(assertion)))
+    slugs = {u.slug for u in catalogue().units if wanted & set(u.evidenced_ids)}
+    if accepted is None:
+        accepted = accepted_evidence(assertion.user_id)
+    return [v for v in accepted if v.submission.unit_slug in slugs]
 
 
 def assertion_document(assertion: BadgeAssertion) -> tuple[int, dict]:

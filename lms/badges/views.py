@@ -118,6 +118,7 @@ def did_document():
 def mine():
     """The learner's badges with downloads and ways to share them."""
     items = []
+    accepted = services.accepted_evidence(current_user.id)
     for found in services.badges_of(current_user):
         badge = services.badge_def(found)
         page_url = public_url("badges.public_page", public_id=found.public_id)
@@ -128,7 +129,7 @@ def mine():
             "linkedin": _linkedin_url(found, badge, page_url),
             "embed": f'<a href="{escape(page_url)}"><img src="{escape(image_url)}" width="120" height="120" '
                      f'alt="{escape(badge.name)}"></a>',
-            "versions": services.shareable_versions(found),
+            "versions": services.shareable_versions(found, accepted),
         })
     return render_template("badges/mine.html", items=items, form=FlaskForm(), catalogue=catalogue())
 

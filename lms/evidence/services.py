@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..content_store import catalogue
@@ -67,7 +68,8 @@ def submission_for(learner: User, unit_slug: str) -> Submission | None:
 
 def learner_submissions(learner: User) -> dict[str, Submission]:
     """All the learner's submissions, by unit slug."""
-    rows = db.session.execute(db.select(Submission).where(Submission.learner_id == learner.id)).scalars()
+    rows = db.session.execute(db.select(Submission).where(Submission.learner_id == learner.id)
+                              .options(selectinload(Submission.versions))).scalars()
     return {s.unit_slug: s for s in rows}
 
 
