@@ -17,8 +17,11 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) with the background worker (Ctrl+C stops both)"
+	@echo "Email goes to instance/mail/ unless MAIL_HOST is set (see README, Email)"
+	@PORT=$(PORT) $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)  # SQLite needs batch ALTERs
     csrf.init_app(app)
     _init_login(app)
+    from .mail import tasks as _mail_tasks  # noqa: F401 - registers the worker's mail tasks
+    from .tasks import init_tasks
+    init_tasks(app)
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])

@@ -266,3 +266,6 @@ def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     for group in (content_cli, users_cli, demo_cli, badges_cli):
         app.cli.add_command(group)
+    from .mail.cli import mail_cli, worker
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(worker)

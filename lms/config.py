@@ -71,6 +71,20 @@ class Defaults:
     BADGE_VALIDITY_DAYS = None  # badges do not expire unless set
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
+    # Email (LMS_MAIL_HOST etc.). Without MAIL_HOST each email is written to instance/mail/.
+    MAIL_HOST = None
+    MAIL_PORT = None  # default: 587 with starttls, 465 with ssl, 25 with none
+    MAIL_TLS = "starttls"  # "starttls", "ssl" or "none"
+    MAIL_USER = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "MCF Mentoring <no-reply@mentoring.example.org>"
+    MAIL_TIMEOUT_SECONDS = 30
+    MAIL_MAX_ATTEMPTS = 10  # then the message is marked failed (kept in the outbox)
+    # Background work: unset = a SQLite queue in instance/ (one app server); with several app
+    # servers, a shared redis://host:6379/0 or postgresql://... URL. Tests run tasks at once.
+    TASK_QUEUE_URL = None
+    TASK_QUEUE_IMMEDIATE = None  # default: on when TESTING
+
 
 def load_config(app: Flask, test_config: dict | None = None) -> None:
     """Fill ``app.config`` in order: defaults, instance/config.py, LMS_* environment, test overrides."""

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from .models import AccountToken  # noqa: F401 - the emailed links (see tokens below)
 from ..models import ROLE_LABELS, ROLES, AuditEvent, LoginThrottle, User, UserRole, UserSession, utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 

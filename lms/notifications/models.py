@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,3 +23,22 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Emails a person may turn off. Invitations, resets and security notices always go.
+EMAIL_KINDS = {
+    "decisions": "When your evidence is decided",
+    "badges": "When you earn a badge, or one is revoked",
+    "reminders": "Reminders a few days before your cohort's target dates",
+    "digest": "A daily digest of new and overdue submissions (assessors)",
+}
+
+
+class EmailOptOut(db.Model):
+    """A kind of optional email that one person has turned off (no row: they get it)."""
+
+    __tablename__ = "email_opt_outs"
+    __table_args__ = (CheckConstraint(f"kind IN {tuple(EMAIL_KINDS)!r}", name="kind_known"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)

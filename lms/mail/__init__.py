@@ -1,0 +1,1 @@
+"""Email: an outbox written in the caller's transaction, sent by the background worker with retries."""
