@@ -10,8 +10,9 @@ from .conftest import login, make_app, submit
 
 
 def units(app):
+    """The units with an evidence task, in course order (the orientation unit comes before them)."""
     with app.app_context():
-        return current_catalogue().units
+        return current_catalogue().task_units
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
@@ -28,7 +29,9 @@ def test_dashboard_shows_four_domains_with_progress_and_the_first_unit(app, lear
         assert title in page
     assert page.count('<svg class="ring"') == 4
     assert 'aria-label="Professional Identity: 0 of 4 units completed"' in page
-    first = units(app)[0]
+    with app.app_context():
+        first = current_catalogue().units[0]
+    assert first.slug == "plan-your-placement"
     assert f'href="/units/{first.slug}">Begin: {first.title}' in page
 
 
@@ -52,6 +55,33 @@ def test_unit_html_is_rendered_once_not_per_request(app, learner, monkeypatch):
     for unit in units(app)[:3]:
         assert learner.get(f"/units/{unit.slug}").status_code == 200
     assert calls == []
+
+
+def test_orientation_unit_has_no_task_and_does_not_count_in_domain_progress(app, learner):
+    page = learner.get("/units/plan-your-placement").get_data(as_text=True)
+    assert "<h1>Plan your placement</h1>" in page and "Getting started (not assessed)" in page
+    assert "Evidence task:" not in page and "## Research behind this unit" not in page
+    assert "Research behind this unit</h2>" in page
+    assert learner.get("/units/plan-your-placement/evidence").status_code == 404
+    submit(learner, "/units/plan-your-placement", {}, action="/units/plan-your-placement/complete")
+    dashboard = learner.get("/dashboard").get_data(as_text=True)
+    assert "Getting started" in dashboard and 'href="/units/plan-your-placement"' in dashboard
+    assert re.search(r"\b0 of \d+ units completed", dashboard)
+    assert 'aria-label="Professional Identity: 0 of 4 units completed"' in dashboard
+
+
+def test_unit_page_shows_key_method_task_parts_checklist_and_sources(app, learner):
+    unit = next(u for u in units(app) if u.slug == "roles-of-a-mentor")
+    page = learner.get(f"/units/{unit.slug}").get_data(as_text=True)
+    assert "Key method:" in page and unit.key_method.split()[0] in page
+    assert f"Write {unit.task.min_words} to {unit.task.max_words} words in the evidence form" in page
+    assert f"about {unit.task.effort_hours} hours" in page
+    assert page.count('<li><p><strong>') >= len(unit.task.parts)
+    assert "Evidences SDS.3" in page and "Evidences SDS.4" in page
+    assert "Before you submit, check that you have" in page
+    for item in unit.task.checklist:
+        assert item in page
+    assert "https://doi.org/10.1016/j.tate.2008.09.001" in page
 
 
 def test_unknown_unit_is_404(learner):

@@ -25,7 +25,17 @@ def test_a_new_learner_starts_at_the_first_unit(catalogue):
     assert progress.next_unit == first and progress.resume_unit == first
     assert progress.last_completed is None
     assert [d.percent for d in progress.domains] == [0, 0, 0, 0]
-    assert progress.total == len(catalogue.units)
+    assert progress.total == len(catalogue.task_units) == len(catalogue.units) - 1
+
+
+def test_orientation_units_lead_the_way_but_do_not_count_in_domain_progress(catalogue):
+    [plan] = catalogue.orientation_units
+    assert catalogue.units[0] == plan
+    progress = course_progress(catalogue, {plan.slug: T0})
+    assert progress.completed == 0 and [d.completed for d in progress.domains] == [0, 0, 0, 0]
+    assert progress.last_completed == plan
+    assert progress.next_unit == progress.resume_unit == catalogue.units[1]
+    assert all(plan not in catalogue.units_in_domain(d.domain.id) for d in progress.domains)
 
 
 def test_progress_counts_per_domain(catalogue):

@@ -30,9 +30,6 @@ PART_FIELDS = ("prompt", "indicators")
 REFERENCE_FIELDS = ("authors", "year", "title", "published_in", "doi", "isbn", "url")
 RESEARCH_HEADING = "Research behind this unit"
 RESEARCH_SECTION = re.compile(r"^##\s+Research behind this unit\s*$", re.MULTILINE | re.IGNORECASE)
-# Requirements added with the unit format's second version and not yet met by every shipped unit;
-# `content check` enforces each once it leaves this set.
-TRANSITIONAL = frozenset({"key_method", "research", "parts", "checklist", "research_section"})
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # A Markdown inline link or image target: [text](target "title")
@@ -207,7 +204,7 @@ def parse_unit(path: Path, framework: Framework | None) -> tuple[Unit | None, li
             else:
                 problem(str(key), f"unknown field '{key}' (expected: {', '.join(allowed)})")
     for key in required:
-        if (key not in data or data[key] in (None, "", [])) and key not in TRANSITIONAL:
+        if (key not in data or data[key] in (None, "", [])):
             problems.append(Problem(shown, meta.line(key, 1), f"missing field '{key}'"))
 
     title = _text(data, "title", problem)
@@ -228,9 +225,9 @@ def parse_unit(path: Path, framework: Framework | None) -> tuple[Unit | None, li
     if not MIN_WORDS <= words <= MAX_WORDS:
         problems.append(Problem(shown, body_line, f"body has {words} words; a unit has {MIN_WORDS} to {MAX_WORDS}",
                                 WARNING))
-    if not RESEARCH_SECTION.search(body) and "research_section" not in TRANSITIONAL:
+    if not RESEARCH_SECTION.search(body):
         problems.append(Problem(shown, body_line, f"the body has no '## {RESEARCH_HEADING}' section: say in the "
-                                "learner's own terms what the research in 'research' found"))
+                                "learner's own terms what the research in 'research' found", WARNING))
     links = tuple(_unit_links(body, body_line))
 
     if kind == UNIT:
@@ -280,7 +277,7 @@ def _task(raw_task, problem) -> EvidenceTask | None:
         if key not in TASK_FIELDS:
             problem(f"evidence_task.{key}", f"unknown field 'evidence_task.{key}' (expected: {', '.join(TASK_FIELDS)})")
     for key in REQUIRED_TASK_FIELDS:
-        if raw_task.get(key) in (None, "", []) and key not in TRANSITIONAL:
+        if raw_task.get(key) in (None, "", []):
             problem("evidence_task", f"missing field 'evidence_task.{key}'")
     title = _text(raw_task, "title", problem, "evidence_task.")
     instructions = _text(raw_task, "instructions", problem, "evidence_task.")
