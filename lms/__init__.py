@@ -23,6 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     load_config(app, test_config)
+    if app.config.get("TESTING") and app.config.get("PASSWORD_HASH_CHEAP"):
+        from .auth.passwords import use_cheap_hashing_for_tests
+        use_cheap_hashing_for_tests()
     os.makedirs(app.instance_path, exist_ok=True)
 
     init_content(app)

@@ -78,6 +78,7 @@ def make_app(database_url: str, instance: Path, **overrides):
     """An app for tests, with its own instance folder and fast password hashing."""
     config = {
         "TESTING": True,
+        "PASSWORD_HASH_CHEAP": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(16),
         **overrides,

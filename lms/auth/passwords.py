@@ -10,6 +10,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
 
 
+def use_cheap_hashing_for_tests() -> None:
+    """Argon2id at its lowest cost, for the test suite only (PASSWORD_HASH_CHEAP); never in production."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
+
+
 def hash_password(password: str) -> str:
     """An Argon2id hash of the password, with its own salt and parameters."""
     return _hasher.hash(password)
