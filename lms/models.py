@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     region: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # A deactivated person cannot sign in; their records stay.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Set when an admin erased the account: the name is then a pseudonym and the email a placeholder.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin",
@@ -144,16 +146,22 @@ class UnitProgress(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Who did what to whom, and when: role changes, accounts created, later assessment decisions."""
+    """Who did what to whom, and when: accounts, sign-ins, evidence, assessment and badge events."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
+    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),
+                      Index("ix_audit_events_actor", "actor_id", "created_at"),
+                      Index("ix_audit_events_subject_user", "subject_user_id", "created_at"),
+                      Index("ix_audit_events_action", "action", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(200))
+    # The person the event is about (the learner whose evidence was decided, the account changed...).
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     details: Mapped[str] = mapped_column(Text, default="")
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])

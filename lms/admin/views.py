@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..access import role_required
+from ..audit import services as audit_services
 from ..auth import services
 from ..extensions import db
 from ..models import ROLE_LABELS, AuditEvent, User
@@ -52,11 +54,49 @@ def change_role(user_id: int):
     return redirect(url_for("admin.users", q=request.args.get("q") or None) + f"#user-{user_id}")
 
 
+def _audit_filter() -> tuple[audit_services.AuditFilter, dict, list[str]]:
+    """The filters from the query string, what to show back in the form, and any problems with them."""
+    args = request.args
+    shown = {"person": args.get("person", "").strip(), "action": args.get("action", "").strip(),
+             "since": args.get("since", "").strip(), "until": args.get("until", "").strip()}
+    problems = []
+    person_id = args.get("person_id", type=int)
+    if shown["person"] and person_id is None:
+        person = db.session.execute(db.select(User).where(db.or_(
+            User.email == shown["person"].lower(), db.func.lower(User.name) == shown["person"].lower()))
+        ).scalars().first()
+        if person is None:
+            problems.append(f"No account has the email or name “{shown['person']}”: showing everyone.")
+        else:
+            person_id = person.id
+    dates = {}
+    for key in ("since", "until"):
+        try:
+            dates[key] = date.fromisoformat(shown[key]) if shown[key] else None
+        except ValueError:
+            dates[key] = None
+            problems.append(f"“{shown[key]}” is not a date: use the form YYYY-MM-DD.")
+    return audit_services.AuditFilter(person_id, shown["action"], dates["since"], dates["until"]), shown, problems
+
+
 @bp.get("/audit")
 @role_required("admin")
 def audit():
-    """The audit trail, newest first."""
-    select = (db.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-              .options(selectinload(AuditEvent.actor)))
-    page = db.paginate(select, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/audit.html", page=page)
+    """The audit trail as sentences, newest first, filtered by person, action and dates."""
+    filters, shown, problems = _audit_filter()
+    page = audit_services.page_of(filters, request.args.get("page", 1, type=int))
+    person = db.session.get(User, filters.person_id) if filters.person_id else None
+    query = {k: v for k, v in shown.items() if v}
+    if filters.person_id and not shown["person"]:
+        query["person_id"] = filters.person_id
+    return render_template("admin/audit.html", page=page, describe=audit_services.describe, shown=shown,
+                           problems=problems, actions=audit_services.actions(), person=person, query=query)
+
+
+@bp.get("/audit.csv")
+@role_required("admin")
+def audit_csv():
+    """The filtered audit trail as a CSV file."""
+    filters, _, _ = _audit_filter()
+    return Response(audit_services.csv_text(filters), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})

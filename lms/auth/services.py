@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..audit.services import record as record_event
+from ..models import ROLE_LABELS, ROLES, LoginThrottle, User, UserRole, UserSession, utcnow
 from .models import AccountToken  # noqa: F401 - the emailed links (see tokens below)
-from ..models import ROLE_LABELS, ROLES, AuditEvent, LoginThrottle, User, UserRole, UserSession, utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 
@@ -57,9 +57,8 @@ def normalise_email(email: str) -> str:
 
 
 def audit(actor: User | None, action: str, subject: str, **details) -> None:
-    """Add an audit event to the current transaction."""
-    db.session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, subject=subject,
-                              details=json.dumps(details, sort_keys=True) if details else ""))
+    """Add an audit event to the current transaction (see lms.audit.services.record)."""
+    record_event(actor, action, subject, **details)
 
 
 def create_user(email: str, name: str, password: str, role: str | tuple[str, ...] | list[str] = "learner",
@@ -104,12 +103,18 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User:
     email = normalise_email(email)
     keys = [f"email:{email}"[:300]] + ([f"ip:{remote_addr}"] if remote_addr else [])
     now = utcnow()
+    user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
     for key in keys:
         throttle = db.session.get(LoginThrottle, key)
         if throttle and throttle.locked_until and throttle.locked_until > now:
+            record_event(None, "signin.locked", f"email:{email}"[:200], subject_user_id=user.id if user else None,
+                         address=remote_addr or "")
+            db.session.commit()
             raise SignInLocked(_minutes_left(throttle.locked_until, now))
-    user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
     if not verify_password(user.password_hash if user else None, password):
+        record_event(None, "signin.failed", f"email:{email}"[:200], subject_user_id=user.id if user else None,
+                     address=remote_addr or "")
+        db.session.commit()  # the attempt is on record even if counting it races with another
         _record_failure(keys, now)
         raise AccountError(BAD_CREDENTIALS)
     if not user.active:

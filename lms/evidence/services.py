@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
+from ..audit.services import record as record_event
 from ..content_store import catalogue
 from ..domain.units import count_words
 from ..extensions import db
@@ -221,6 +222,10 @@ def _submit(version: EvidenceVersion) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise EvidenceError("This draft was already submitted.")
+    submission = version.submission
+    record_event(submission.learner, "evidence.submitted", f"evidence_version:{version.id}",
+                 learner_id=submission.learner_id, unit=submission.unit_slug,
+                 unit_title=catalogue().unit(submission.unit_slug).title, version=version.number)
     db.session.commit()
     db.session.refresh(version)
     # Evidence for a unit's task means the unit has been worked through: count it on the dashboard.
