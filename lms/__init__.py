@@ -49,8 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .framework_pages.views import bp as framework_bp
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
+    from .privacy.views import bp as privacy_bp
     for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp,
-                      badges_bp):
+                      badges_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli
