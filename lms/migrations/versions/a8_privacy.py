@@ -1,7 +1,7 @@
 """audit events name the person they are about; accounts record when they were erased
 
 Revision ID: a8_privacy
-Revises: 0004_roles
+Revises: a8_mail
 Create Date: 2026-11-23 15:50:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "a8_privacy"
-down_revision = "0004_roles"
+down_revision = "a8_mail"
 branch_labels = None
 depends_on = None
 
