@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_login(app)
     from .mail import tasks as _mail_tasks  # noqa: F401 - registers the worker's mail tasks
+    from .privacy import tasks as _privacy_tasks  # noqa: F401 - registers the nightly retention sweep
     from .tasks import init_tasks
     init_tasks(app)
 

@@ -56,6 +56,8 @@ class Defaults:
     # Evidence uploads: the limit for one file, in MB. A whole request may carry a few files.
     UPLOAD_MAX_MB = 20
     UPLOADS_PER_REQUEST = 5
+    # Evidence files are deleted this many months after the learner's last activity (the worker, nightly).
+    RETENTION_MONTHS = 24
     # How long opening a submission reserves it for one assessor.
     CLAIM_MINUTES = 30
 

@@ -82,3 +82,30 @@ def test_only_admins_erase(app, learner, make_user):
 def _actions(app):
     with app.app_context():
         return [e.action for e in db.session.execute(db.select(AuditEvent)).scalars()]
+
+
+def test_evidence_files_go_after_the_retention_period_except_those_on_a_public_badge(app, earner):  # noqa: F811
+    from datetime import timedelta
+
+    from lms.evidence.services import store
+    from lms.models import utcnow
+    from lms.privacy.services import apply_retention, retention_cutoff
+
+    save_evidence(earner, "questioning", files=[("plan.pdf", PDF)])
+    with app.app_context():
+        version = db.session.execute(db.select(EvidenceFile)).scalar_one().version
+        key = version.files[0].storage_key
+        assert apply_retention(utcnow(), 24) == 0  # recent activity: nothing goes
+        db.session.execute(db.update(EvidenceVersion).values(updated_at=utcnow() - timedelta(days=800)))
+        db.session.commit()
+        # A file the earner shows on a public badge stays while the badge is public.
+        badge = db.session.execute(db.select(BadgeAssertion)).scalars().first()
+        badge.is_public, badge.shared_versions_json = True, json.dumps([version.id])
+        db.session.commit()
+        assert apply_retention(utcnow(), 24) == 0 and store().path(key).exists()
+        badge.is_public = False
+        db.session.commit()
+        assert apply_retention(utcnow(), 24) == 1
+        assert not store().path(key).exists()
+        assert not db.session.execute(db.select(EvidenceFile)).first()
+    assert str(retention_cutoff(utcnow().replace(year=2026, month=3, day=31), 1).date()) == "2026-02-28"

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import selectinload
 
+from ..content_store import catalogue
 from ..domain.audit_text import EventFacts, safe_cell, sentence
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -59,8 +60,12 @@ def facts(event: AuditEvent) -> EventFacts:
         details = json.loads(event.details) if event.details else {}
     except ValueError:
         details = {"details": event.details}
-    return EventFacts(event.action, person_name(event.actor), person_name(event.subject_user),
-                      details if isinstance(details, dict) else {"details": details})
+    if not isinstance(details, dict):
+        details = {"details": details}
+    if details.get("unit") and not details.get("unit_title"):
+        unit = catalogue().unit(str(details["unit"]))
+        details["unit_title"] = unit.title if unit else details["unit"]
+    return EventFacts(event.action, person_name(event.actor), person_name(event.subject_user), details)
 
 
 def describe(event: AuditEvent) -> str:

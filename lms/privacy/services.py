@@ -14,6 +14,7 @@ import io
 import json
 import re
 import zipfile
+from calendar import monthrange
 from datetime import datetime
 
 from ..audit.services import record as record_event
@@ -162,3 +163,48 @@ def erase(actor: User, user_id: int, confirmation: str, secret: str) -> User:
         if not db.session.execute(db.select(EvidenceFile.id).where(EvidenceFile.storage_key == key)).first():
             store.delete(key)
     return user
+
+
+def retention_cutoff(now: datetime, months: int) -> datetime:
+    """The same moment ``months`` calendar months earlier (the 31st falls back to the month's last day)."""
+    years, month_index = divmod(now.month - 1 - months, 12)
+    year, month = now.year + years, month_index + 1
+    return now.replace(year=year, month=month, day=min(now.day, monthrange(year, month)[1]))
+
+
+def apply_retention(now: datetime, months: int) -> int:
+    """Delete evidence files of learners last active more than ``months`` ago; files shared on a
+    badge that is public stay. Returns how many files were deleted.
+    """
+    from ..badges.models import BadgeAssertion
+    from ..evidence import services as evidence
+    from ..evidence.models import EvidenceFile, EvidenceVersion, Submission
+
+    cutoff = retention_cutoff(now, months)
+    last_activity = (db.select(Submission.learner_id, db.func.max(EvidenceVersion.updated_at).label("last"))
+                     .join(EvidenceVersion).group_by(Submission.learner_id).subquery())
+    learners = db.session.execute(db.select(last_activity.c.learner_id)
+                                  .where(last_activity.c.last < cutoff)).scalars().all()
+    if not learners:
+        return 0
+    public_shared: set[int] = set()
+    for shared in db.session.execute(db.select(BadgeAssertion.shared_versions_json).where(
+            BadgeAssertion.user_id.in_(learners), BadgeAssertion.is_public.is_(True),
+            BadgeAssertion.revoked_at.is_(None))).scalars():
+        public_shared.update(json.loads(shared or "[]"))
+    doomed = db.session.execute(
+        db.select(EvidenceFile).join(EvidenceVersion).join(Submission)
+        .where(Submission.learner_id.in_(learners), EvidenceFile.version_id.not_in(public_shared or {-1}))
+    ).scalars().all()
+    keys = {f.storage_key for f in doomed}
+    for item in doomed:
+        db.session.delete(item)
+    if doomed:
+        record_event(None, "evidence.files_expired", "retention", files=len(doomed), months=months)
+    db.session.commit()
+    store = evidence.store()
+    for key in keys:
+        if not db.session.execute(db.select(EvidenceFile.id).where(EvidenceFile.storage_key == key)).first():
+            store.delete(key)
+    return len(doomed)
+
