@@ -60,6 +60,12 @@ class Defaults:
     RETENTION_MONTHS = 24
     # How long opening a submission reserves it for one assessor.
     CLAIM_MINUTES = 30
+    # Calibration: an assessor is calibrated at or above this exact agreement (0 to 1) with the agreed
+    # levels over their last completed round; a round draws this many exemplars they have not scored.
+    CALIBRATION_THRESHOLD = 0.8
+    CALIBRATION_ROUND_SIZE = 3
+    # Agreement statistics: an indicator is flagged only with at least this many pairs of marks.
+    AGREEMENT_MIN_PAIRS = 10
 
     # The badge issuer, as badges and verifiers show it. Set these for a real deployment.
     ISSUER_NAME = "MCF Mentoring Micro-credential"

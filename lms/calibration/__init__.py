@@ -1,0 +1,1 @@
+"""Assessor calibration: rounds of scoring agreed exemplars, and who counts as calibrated."""
