@@ -66,7 +66,8 @@ def orientation_text(**overrides) -> str:
 def make_tree(tmp_path: Path, units: dict[str, str], framework: str | None = None) -> tuple[Path, Path]:
     """A rubrics/ folder (the real one, with ``framework`` as framework.yaml if given) and a modules/ folder with ``units``."""
     rubrics, modules = tmp_path / "rubrics", tmp_path / "modules"
-    shutil.copytree(ROOT / "rubrics", rubrics)
+    # Without the calibration bank: it refers to the real units, which these trees replace.
+    shutil.copytree(ROOT / "rubrics", rubrics, ignore=shutil.ignore_patterns("calibration"))
     modules.mkdir()
     if framework is not None:
         (rubrics / "framework.yaml").write_text(framework, encoding="utf-8")

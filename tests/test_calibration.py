@@ -55,3 +55,150 @@ def test_lead_assessors_and_admins_count_as_calibrated_without_a_round(app, make
     admin = make_user("admin@example.org", "Ad", "admin")
     with app.app_context():
         assert is_calibrated(lead) and is_calibrated(admin)
+
+
+# Rounds through the pages -----------------------------------------------------------------------
+
+import re  # noqa: E402
+
+from lms.content_store import catalogue  # noqa: E402
+
+from .conftest import csrf_token, signed_in  # noqa: E402
+
+
+def _start(client) -> str:
+    """Start a round from the calibration page; the path of the first exemplar to score."""
+    token = csrf_token(client, "/calibration")
+    response = client.post("/calibration/rounds", data={"csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200
+    return response.request.path
+
+
+def _exemplar_at(app, item_path: str):
+    """The exemplar drawn for the item at this path (the page itself never names it)."""
+    round_id, position = map(int, item_path.rsplit("/", 2)[1:])
+    with app.app_context():
+        from lms.calibration.models import CalibrationItem
+        exemplar_id = db.session.execute(db.select(CalibrationItem.exemplar_id).where(
+            CalibrationItem.round_id == round_id, CalibrationItem.position == position)).scalar_one()
+        return catalogue().calibration.exemplar(exemplar_id)
+
+
+def _score(client, app, item_path: str, right: bool):
+    """Score the exemplar at ``item_path`` (all agreed levels, or all one level off); the next page."""
+    page = client.get(item_path).get_data(as_text=True)
+    exemplar = _exemplar_at(app, item_path)
+    data = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)}
+    for indicator_id, level in exemplar.agreed_levels:
+        data[f"level_{indicator_id.replace('.', '_')}"] = str(level if right else (level + 1) % 4)
+    response = client.post(item_path, data=data, follow_redirects=True)
+    assert response.status_code == 200
+    return response, exemplar
+
+
+def test_an_assessor_scores_a_round_and_sees_agreement_with_the_agreed_levels_and_rationale(app, make_user):
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    assert re.fullmatch(r"/calibration/rounds/\d+/1", path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Calibration exemplar 1 of 3" in page and "The task" in page and "Your assessment" in page
+    seen = []
+    for right in (True, True, False):
+        response, exemplar = _score(client, app, path, right)
+        seen.append(exemplar)
+        path = response.request.path
+    assert len({e.unit_slug for e in seen}) == 3  # three different tasks
+    results = response.get_data(as_text=True)
+    judged = sum(len(e.agreed_levels) for e in seen)
+    agreed = sum(len(e.agreed_levels) for e in seen[:2])
+    assert f"{round(agreed / judged * 100)}%" in results and f"({agreed} of {judged} indicator levels)" in results
+    assert seen[2].rationale[:60] in results
+    assert ("You are calibrated" in results) == (agreed / judged >= 0.8)
+
+
+def test_agreeing_on_every_level_makes_an_assessor_calibrated(app, make_user):
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    for _ in range(3):
+        response, _ = _score(client, app, path, right=True)
+        path = response.request.path
+    results = response.get_data(as_text=True)
+    assert "100%" in results and "You are calibrated" in results
+    with app.app_context():
+        from lms.models import User
+        user = db.session.execute(db.select(User).where(User.email == "a@example.org")).scalar_one()
+        assert is_calibrated(user.id)
+    # The next round draws only exemplars not scored before.
+    first_round = {e.id for e in _round_exemplars(app, user.id)}
+    second = _start(client)
+    assert second != path and "Calibration exemplar 1 of 3" in client.get(second).get_data(as_text=True)
+    assert not first_round & ({e.id for e in _round_exemplars(app, user.id)} - first_round) and \
+        len(_round_exemplars(app, user.id)) == 6
+
+
+def _round_exemplars(app, user_id: int):
+    with app.app_context():
+        from lms.calibration.models import CalibrationItem
+        ids = db.session.execute(db.select(CalibrationItem.exemplar_id).join(CalibrationRound)
+                                 .where(CalibrationRound.assessor_id == user_id)).scalars().all()
+        assert len(ids) == len(set(ids))  # never the same exemplar twice
+        return [catalogue().calibration.exemplar(i) for i in ids]
+
+
+def test_a_missing_level_is_refused_and_the_chosen_levels_stay_on_the_page(app, make_user):
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    page = client.get(path).get_data(as_text=True)
+    exemplar = _exemplar_at(app, path)
+    first_indicator, level = exemplar.agreed_levels[0]
+    key = first_indicator.replace(".", "_")
+    data = {"csrf_token": csrf_token(client, path), f"level_{key}": str(level)}
+    if len(exemplar.agreed_levels) == 1:
+        data = {"csrf_token": data["csrf_token"]}
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Choose a level for" in body
+    if len(exemplar.agreed_levels) > 1:
+        assert re.search(rf'id="level-{key}-{level}"[^>]*checked', body.replace("\n", " "))
+
+
+def test_a_second_click_keeps_the_first_levels(app, make_user):
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    page = client.get(path).get_data(as_text=True)
+    exemplar = _exemplar_at(app, path)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    right = {f"level_{i.replace('.', '_')}": str(v) for i, v in exemplar.agreed_levels}
+    wrong = {k: str((int(v) + 1) % 4) for k, v in right.items()}
+    assert client.post(path, data={"csrf_token": token, **right}).status_code == 302
+    assert client.post(path, data={"csrf_token": token, **wrong}).status_code == 302  # to the next, not an error
+    with app.app_context():
+        from lms.calibration.models import CalibrationScore
+        levels = db.session.execute(db.select(CalibrationScore.level, CalibrationScore.agreed_level)).all()
+        assert levels and all(a == b for a, b in levels)
+
+
+def test_rounds_are_private_and_learners_never_see_the_bank(app, make_user, learner):
+    mine = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    other = signed_in(app, make_user, "b@example.org", "Bala", "assessor")
+    path = _start(mine)
+    assert other.get(path).status_code == 404
+    assert learner.get("/calibration").status_code == 403
+    assert learner.get(path).status_code == 403
+    with app.app_context():
+        exemplar_text = catalogue().calibration.exemplars[0].evidence.splitlines()[0]
+    assert exemplar_text not in learner.get("/").get_data(as_text=True)
+
+
+def test_when_every_exemplar_is_scored_the_page_says_so(app, make_user):
+    app.config["CALIBRATION_ROUND_SIZE"] = 100
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    with app.app_context():
+        total = len(catalogue().calibration.exemplars)
+    for _ in range(total):
+        response, _ = _score(client, app, path, right=True)
+        path = response.request.path
+    page = client.get("/calibration").get_data(as_text=True)
+    assert "You have scored every exemplar in the calibration bank." in page

@@ -8,6 +8,7 @@ from pathlib import Path
 from .framework import Framework, load_framework
 from .problems import ERROR, WARNING, Problem, display_path
 from .badge_classes import BadgeClassDef, load_badge_classes
+from .calibration import CalibrationBank, coverage_problems, load_calibration
 from .rubrics import Rubric, load_rubric
 from .units import Unit, parse_unit
 
@@ -24,6 +25,7 @@ class Catalogue:
     units: tuple[Unit, ...]
     rubric: Rubric
     badge_classes: tuple[BadgeClassDef, ...] = ()
+    calibration: CalibrationBank = CalibrationBank()  # exemplars for assessors; never shown to learners
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_slug", {u.slug: u for u in self.units})
@@ -127,6 +129,8 @@ def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None =
                                         f"link to '{link.target_slug}.md' goes nowhere: there is no such unit"))
 
     units.sort(key=lambda u: (u.order, u.slug))
+    calibration, calibration_problems = load_calibration(Path(rubrics_dir), units, rubric)
+    problems.extend(calibration_problems + coverage_problems(calibration, units, Path(rubrics_dir)))
     evidenced = {i for u in units for i in u.evidenced_ids}
     total = 0
     if framework is not None:
@@ -139,7 +143,7 @@ def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None =
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     usable = framework is not None and rubric is not None and not any(p.severity == ERROR for p in problems)
     return ContentReport(
-        catalogue=Catalogue(framework, tuple(units), rubric, badge_classes) if usable else None,
+        catalogue=Catalogue(framework, tuple(units), rubric, badge_classes, calibration) if usable else None,
         problems=problems,
         unit_count=len(units),
         indicators_evidenced=len(evidenced & {i.id for i in framework.indicators}) if framework else 0,
