@@ -46,14 +46,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .assessment.views import bp as assessment_bp
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
-    from .calibration.views import bp as calibration_bp
+    from .calibration.views import bp as calibration_bp, stats_bp
     from .evidence.views import bp as evidence_bp
     from .framework_pages.views import bp as framework_bp
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
     from .privacy.views import bp as privacy_bp
     for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp,
-                      badges_bp, privacy_bp, calibration_bp):
+                      badges_bp, privacy_bp, calibration_bp, stats_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

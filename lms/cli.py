@@ -167,6 +167,8 @@ def demo_seed() -> None:
         logins_path.chmod(0o600)
     with public_request_context():  # decisions link to pages: URLs need a request
         _demo_evidence()
+    from .calibration.demo import seed_round
+    seed_round(_demo_user("assessor"))
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role:<9} {email:<28} {logins[email]}")
@@ -269,3 +271,5 @@ def register_cli(app: Flask) -> None:
     from .mail.cli import mail_cli, worker
     app.cli.add_command(mail_cli)
     app.cli.add_command(worker)
+    from .calibration.cli import assessment_cli
+    app.cli.add_command(assessment_cli)

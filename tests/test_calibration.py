@@ -202,3 +202,35 @@ def test_when_every_exemplar_is_scored_the_page_says_so(app, make_user):
         path = response.request.path
     page = client.get("/calibration").get_data(as_text=True)
     assert "You have scored every exemplar in the calibration bank." in page
+
+
+def test_demo_seed_gives_the_demo_assessor_one_completed_round(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        from lms.models import User
+        assessor = db.session.execute(db.select(User).where(User.email == "assessor@demo.example.org")).scalar_one()
+        rounds = db.session.execute(db.select(CalibrationRound)
+                                    .where(CalibrationRound.assessor_id == assessor.id)).scalars().all()
+        assert len(rounds) == 1 and rounds[0].completed_at is not None
+        # Every level agreed but one: a real figure, above the threshold.
+        assert rounds[0].agreed == rounds[0].judged - 1 and rounds[0].judged >= 5
+        assert is_calibrated(assessor.id)
+
+
+def test_a_round_whose_exemplar_was_withdrawn_can_still_be_completed(app, make_user):
+    client = signed_in(app, make_user, "a@example.org", "Asha", "assessor")
+    path = _start(client)
+    for _ in range(2):
+        response, _ = _score(client, app, path, right=True)
+        path = response.request.path
+    withdrawn = _exemplar_at(app, path)
+    with app.app_context():  # the bank is reloaded without the last exemplar of the round
+        import dataclasses
+        report = app.extensions["lms.content"]
+        bank = report.catalogue.calibration
+        smaller = dataclasses.replace(bank, exemplars=tuple(e for e in bank.exemplars if e.id != withdrawn.id))
+        report.catalogue = dataclasses.replace(report.catalogue, calibration=smaller)
+    results = client.get(path.rsplit("/", 1)[0], follow_redirects=True).get_data(as_text=True)
+    assert "100%" in results and "Exemplar 3" not in results

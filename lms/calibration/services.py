@@ -88,6 +88,9 @@ def start_round(assessor: User) -> CalibrationRound:
     db.session.execute(db.select(User.id).where(User.id == assessor.id).with_for_update())
     existing = open_round(assessor.id)
     if existing is not None:
+        drop_withdrawn(assessor, existing)
+        existing = open_round(assessor.id)
+    if existing is not None:
         db.session.commit()
         return existing
     drawn = select_exemplars(bank(), scored_exemplar_ids(assessor.id), round_size())
@@ -113,6 +116,23 @@ def own_round(assessor: User, round_id: int) -> CalibrationRound | None:
     if calibration_round is None or calibration_round.assessor_id != assessor.id:
         return None
     return calibration_round
+
+
+def drop_withdrawn(assessor: User, calibration_round: CalibrationRound) -> None:
+    """Take exemplars withdrawn from the bank out of an unfinished round, so it can still be completed."""
+    if calibration_round.completed_at is not None:
+        return
+    withdrawn = [i for i in calibration_round.items if i.scored_at is None and bank().exemplar(i.exemplar_id) is None]
+    if not withdrawn:
+        return
+    for item in withdrawn:
+        calibration_round.items.remove(item)
+    db.session.flush()
+    if not calibration_round.items:
+        db.session.delete(calibration_round)
+    elif all(i.scored_at is not None for i in calibration_round.items):
+        _complete(assessor, calibration_round, utcnow())
+    db.session.commit()
 
 
 def next_item(calibration_round: CalibrationRound) -> CalibrationItem | None:

@@ -47,6 +47,11 @@ def start():
 def show(round_id: int):
     """The results of a completed round; the next exemplar of a round in progress."""
     calibration_round = services.own_round(current_user, round_id) or abort(404)
+    services.drop_withdrawn(current_user, calibration_round)
+    calibration_round = services.own_round(current_user, round_id)
+    if calibration_round is None:  # every exemplar in it was withdrawn before it was scored
+        flash("The exemplars of that round have been withdrawn from the bank. Start a new round.", "info")
+        return redirect(url_for("calibration.index"))
     item = services.next_item(calibration_round)
     if calibration_round.completed_at is None and item is not None:
         return redirect(url_for("calibration.item", round_id=round_id, position=item.position))
@@ -103,3 +108,27 @@ def score(round_id: int, position: int):
         calibration_round, item = _item_or_404(round_id, position)
         return _item_page(calibration_round, item, form, 400)
     return redirect(url_for("calibration.show", round_id=calibration_round.id))
+
+
+# Agreement and turnaround -----------------------------------------------------------------------
+
+stats_bp = Blueprint("statistics", __name__)
+
+
+@stats_bp.get("/statistics")
+@role_required("lead_assessor")
+def statistics():
+    """Agreement per indicator and per assessor, turnaround and load: for lead assessors and admins."""
+    from .statistics import assessor_names, statistics as compute
+    figures = compute()
+    names = assessor_names([a.assessor_id for a in figures.assessors] + list(figures.turnaround.load))
+    return render_template("calibration/statistics.html", figures=figures, names=names,
+                           framework=catalogue().framework, public=False)
+
+
+@stats_bp.get("/agreement")
+def public_agreement():
+    """The same per-indicator figures and turnaround for anyone, without names."""
+    from .statistics import statistics as compute
+    return render_template("calibration/statistics.html", figures=compute(), names={},
+                           framework=catalogue().framework, public=True)
