@@ -1,7 +1,7 @@
 """calibration rounds, their exemplars and the levels given
 
 Revision ID: a7_calib
-Revises: a8_mail
+Revises: a8_privacy
 Create Date: 2026-11-23 15:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a7_calib"
-down_revision = "a8_mail"
+down_revision = "a8_privacy"
 branch_labels = None
 depends_on = None
 
