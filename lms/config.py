@@ -56,6 +56,17 @@ class Defaults:
     # Evidence uploads: the limit for one file, in MB. A whole request may carry a few files.
     UPLOAD_MAX_MB = 20
     UPLOADS_PER_REQUEST = 5
+    # Where evidence files live: "local" (instance/uploads, or STORAGE_LOCAL_DIR) or "s3", an
+    # S3-compatible object store shared by several app servers (S3_BUCKET, S3_ENDPOINT_URL, S3_REGION,
+    # S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY; S3_PREFIX "evidence/").
+    STORAGE_BACKEND = "local"
+    STORAGE_LOCAL_DIR = None
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None
+    S3_REGION = None
+    S3_ACCESS_KEY_ID = None
+    S3_SECRET_ACCESS_KEY = None
+    S3_PREFIX = "evidence/"
     # Evidence files are deleted this many months after the learner's last activity (the worker, nightly).
     RETENTION_MONTHS = 24
     # How long opening a submission reserves it for one assessor.

@@ -18,6 +18,7 @@ from ..content_store import catalogue
 from ..domain.units import count_words
 from ..extensions import db
 from ..models import User, utcnow
+from ..storage import blob_store
 from .models import ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceFile, EvidenceVersion, Submission
 from .storage import EvidenceStore, UploadRejected
 
@@ -55,8 +56,8 @@ class SaveResult:
 
 
 def store() -> EvidenceStore:
-    """The evidence file store of the current app."""
-    return EvidenceStore(Path(current_app.instance_path) / "uploads",
+    """The evidence file store of the current app (its blob store: local folder or S3)."""
+    return EvidenceStore(blob_store(), Path(current_app.instance_path) / "uploads" / ".incoming",
                          int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024)
 
 

@@ -125,10 +125,11 @@ def remove_file(file_id: int):
 def download(file_id: int):
     """A file as a download that cannot run in the browser, for those allowed to see it."""
     evidence_file = services.file_for_download(current_user, file_id) or abort(404)
-    path = services.store().path(evidence_file.storage_key)
-    if not path.exists():
+    try:
+        stream = services.store().open(evidence_file.storage_key)
+    except FileNotFoundError:
         abort(404)
-    response = send_file(path, mimetype=evidence_file.content_type, as_attachment=True,
+    response = send_file(stream, mimetype=evidence_file.content_type, as_attachment=True,
                          download_name=services.download_name(evidence_file), max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

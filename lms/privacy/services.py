@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import zipfile
 from calendar import monthrange
 from datetime import datetime
@@ -71,9 +72,12 @@ def data_export(user: User) -> bytes:
                 if version.links:
                     archive.writestr(f"{folder}/links.txt", "\n".join(version.links) + "\n")
                 for index, item in enumerate(version.files, start=1):
-                    path = store.path(item.storage_key)
-                    if path.exists():
-                        archive.write(path, f"{folder}/files/{index}-{_safe_name(evidence.download_name(item))}")
+                    try:
+                        with store.open(item.storage_key) as stream, archive.open(
+                                f"{folder}/files/{index}-{_safe_name(evidence.download_name(item))}", "w") as out:
+                            shutil.copyfileobj(stream, out)
+                    except FileNotFoundError:  # gone after the retention period
+                        continue
                 final = getattr(version, "assessment", None)
                 put_json(f"{folder}/status.json", {
                     "status": version.status, "submitted_at": _iso(version.submitted_at),
