@@ -50,6 +50,13 @@ class Defaults:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
+    # Accounts: anyone may register (confirming their address by email) unless this is False,
+    # when accounts are by invitation only. Emailed links work once and expire.
+    SELF_REGISTRATION = True
+    INVITATION_DAYS = 14
+    RESET_LINK_MINUTES = 60
+    RESET_RESEND_MINUTES = 2  # at most one reset email per account in this time
+    CONFIRM_LINK_HOURS = 48  # registration and email-change confirmations
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

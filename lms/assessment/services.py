@@ -191,7 +191,7 @@ def decide(assessor: User, decision: Decision) -> Assessment:
         issue_achievements(learner_id)
     word = "accepted" if decision.outcome == ACCEPTED else "returned “not yet”"
     notify(learner_id, f"Your evidence for “{unit.title}” (version {number}) was {word}.",
-           url_for("evidence.submission", slug=unit.slug))
+           url_for("evidence.submission", slug=unit.slug), email_kind="decisions")
     audit(assessor, "assessment.decided", f"evidence_version:{decision.version_id}",
           outcome=decision.outcome, learner_id=learner_id, unit=unit.slug, version=number,
           levels={j.indicator_id: j.level for j in decision.judgements})

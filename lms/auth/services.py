@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..audit.services import record as record_event
 from ..models import ROLE_LABELS, ROLES, LoginThrottle, User, UserRole, UserSession, utcnow
-from .models import AccountToken  # noqa: F401 - the emailed links (see tokens below)
+from .models import AccountToken  # noqa: F401 - the emailed links (accounts.py)
 from .passwords import hash_password, needs_rehash, verify_password
 
 
@@ -61,9 +61,18 @@ def audit(actor: User | None, action: str, subject: str, **details) -> None:
     record_event(actor, action, subject, **details)
 
 
-def create_user(email: str, name: str, password: str, role: str | tuple[str, ...] | list[str] = "learner",
-                actor: User | None = None, school: str = "", region: str = "") -> User:
-    """Create an account holding ``role`` (one role, or several); raises EmailTaken or AccountError."""
+# Never matches any password: an invited person has none until they choose one from their invitation.
+UNUSABLE_PASSWORD = "!no password chosen yet"
+
+
+def create_user(email: str, name: str, password: str | None, role: str | tuple[str, ...] | list[str] = "learner",
+                actor: User | None = None, school: str = "", region: str = "", *,
+                password_hash: str | None = None, commit: bool = True) -> User:
+    """Create an account holding ``role`` (one role, or several); raises EmailTaken or AccountError.
+
+    ``password=None`` makes an account that cannot sign in until its owner accepts an invitation
+    (see accounts.invite); ``password_hash`` is a hash chosen earlier (a confirmed registration).
+    ``commit=False`` leaves the commit to the caller (to invite in the same transaction)."""
     try:
         email = normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
@@ -72,10 +81,12 @@ def create_user(email: str, name: str, password: str, role: str | tuple[str, ...
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AccountError(f"Unknown role '{(unknown or [''])[0]}'. Choose one of: {', '.join(ROLES)}.")
-    check_password_rules(password)
+    if password is not None:
+        check_password_rules(password)
+        password_hash = hash_password(password)
     if not name.strip():
         raise AccountError("Please give a name.")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+    user = User(email=email, name=name.strip(), password_hash=password_hash or UNUSABLE_PASSWORD,
                 school=school.strip(), region=region.strip())
     user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
     db.session.add(user)
@@ -85,7 +96,8 @@ def create_user(email: str, name: str, password: str, role: str | tuple[str, ...
         db.session.rollback()
         raise EmailTaken("An account with this email already exists. Sign in instead.") from None
     audit(actor, "user.created", f"user:{user.id}", email=email, roles=sorted(set(roles)))
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 

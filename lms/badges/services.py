@@ -64,7 +64,7 @@ def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
         except IntegrityError:
             continue  # issued a moment ago by a concurrent decision
         issued.append(assertion)
-        notify(learner_id, f"You earned the badge “{badge.name}”.", url_for("badges.mine"))
+        notify(learner_id, f"You earned the badge “{badge.name}”.", url_for("badges.mine"), email_kind="badges")
         audit(None, "badge.issued", f"badge_assertion:{assertion.public_id}", badge=badge.id,
               learner_id=learner_id)
     return issued
@@ -324,7 +324,7 @@ def revoke(actor: User | None, public_id: str, reason: str) -> BadgeAssertion:
         raise BadgeError("This badge was already revoked.")
     audit(actor, "badge.revoked", f"badge_assertion:{public_id}", reason=reason)
     notify(assertion.user_id, f"Your badge “{badge_def(assertion).name}” was revoked: {reason}",
-           url_for("badges.mine"))
+           url_for("badges.mine"), email_kind="badges")
     db.session.commit()
     db.session.refresh(assertion)
     return assertion

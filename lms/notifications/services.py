@@ -2,14 +2,64 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
+
 from ..extensions import db
-from ..models import utcnow
-from .models import Notification
+from ..mail.services import link_context, queue_template
+from ..models import User, utcnow
+from .models import EMAIL_KINDS, EmailOptOut, Notification
 
 
-def notify(user_id: int, message: str, link: str = "") -> None:
-    """Add a notification to the current transaction (committed with what it is about)."""
+def notify(user_id: int, message: str, link: str = "", email_kind: str | None = None) -> None:
+    """Add a notification to the current transaction (committed with what it is about).
+
+    With ``email_kind`` (one of EMAIL_KINDS) it also goes by email, unless the person turned that kind off."""
     db.session.add(Notification(user_id=user_id, message=message[:300], link=link))
+    if email_kind is None:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not wants_email(user_id, email_kind):
+        return
+    with link_context():
+        base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+        settings_url = base + _settings_path()
+    queue_template(user.email, "notification", email_kind, user_id=user_id, user=user, message=message,
+                   url=base + link if link.startswith("/") else link, settings_url=settings_url)
+
+
+def _settings_path() -> str:
+    from flask import url_for
+    return url_for("notifications.settings")
+
+
+def wants_email(user_id: int, kind: str) -> bool:
+    """True unless the person has turned this kind of email off."""
+    return db.session.get(EmailOptOut, (user_id, kind)) is None
+
+
+def email_choices(user: User) -> dict[str, str]:
+    """The kinds of optional email that concern this person, with their descriptions."""
+    kinds = ["decisions", "badges", "reminders"] if user.has_role("learner") else []
+    if user.has_role("assessor", "lead_assessor"):
+        kinds.append("digest")
+    return {kind: EMAIL_KINDS[kind] for kind in kinds}
+
+
+def email_settings(user: User) -> dict[str, bool]:
+    """For each kind of optional email that concerns the person: whether they get it."""
+    off = set(db.session.execute(db.select(EmailOptOut.kind).where(EmailOptOut.user_id == user.id)).scalars())
+    return {kind: kind not in off for kind in email_choices(user)}
+
+
+def save_email_settings(user: User, wanted: set[str]) -> None:
+    """Turn each optional kind of email on or off for the person."""
+    for kind in email_choices(user):
+        row = db.session.get(EmailOptOut, (user.id, kind))
+        if kind in wanted and row is not None:
+            db.session.delete(row)
+        elif kind not in wanted and row is None:
+            db.session.add(EmailOptOut(user_id=user.id, kind=kind))
+    db.session.commit()
 
 
 def unread_count(user_id: int) -> int:

@@ -1,6 +1,6 @@
 """The notifications page."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -22,3 +22,17 @@ def mark_read():
     """Mark all as read."""
     services.mark_all_read(current_user.id)
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Which optional emails the person gets (invitations, resets and security notices always go)."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        services.save_email_settings(current_user, set(request.form.getlist("kinds")))
+        flash("Your email choices are saved.", "success")
+        return redirect(url_for("notifications.settings"))
+    return render_template("notification_settings.html", form=form,
+                           choices=services.email_choices(current_user),
+                           settings=services.email_settings(current_user))
