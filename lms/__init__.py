@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     from .mail import tasks as _mail_tasks  # noqa: F401 - registers the worker's mail tasks
     from .privacy import tasks as _privacy_tasks  # noqa: F401 - registers the nightly retention sweep
+    from .assessment import digest as _digest  # noqa: F401 - registers the assessors' daily digest
     from .tasks import init_tasks
     init_tasks(app)
 

@@ -167,6 +167,7 @@ def demo_seed() -> None:
         logins_path.chmod(0o600)
     with public_request_context():  # decisions link to pages: URLs need a request
         _demo_evidence()
+        _demo_invitation()
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
@@ -252,6 +253,20 @@ def _demo_evidence() -> None:
         assessment.decide(assessor, assessment.Decision(
             version.id, outcome, feedback,
             tuple(assessment.IndicatorJudgement(i, level, "") for i in unit.task.indicator_ids)))
+
+
+DEMO_INVITEE = ("invited@demo.example.org", "Vikash Doorgah")
+
+
+def _demo_invitation() -> None:
+    """A mentor invited by the admin who has not chosen a password yet: the invitation is in instance/mail/."""
+    from .auth.accounts import invite
+
+    email, name = DEMO_INVITEE
+    if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none() is None:
+        user = services.create_user(email, name, None, "learner", commit=False)
+        invite(user, _demo_user("admin"))
+        db.session.commit()
 
 
 def _demo_user(role: str) -> User | None:

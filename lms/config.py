@@ -110,6 +110,9 @@ class Defaults:
     # servers, a shared redis://host:6379/0 or postgresql://... URL. Tests run tasks at once.
     TASK_QUEUE_URL = None
     TASK_QUEUE_IMMEDIATE = None  # default: on when TESTING
+    # The assessors' daily digest: sent at this hour (UTC); "overdue" means waiting this many days.
+    DIGEST_HOUR = 6
+    DIGEST_OVERDUE_DAYS = 7
 
 
 def load_config(app: Flask, test_config: dict | None = None) -> None:

@@ -46,6 +46,23 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(app, smtp):
     assert outbox(app) == []
 
 
+def test_a_savepoint_inside_the_transaction_sends_nothing_before_the_real_commit(app, smtp):
+    with app.app_context():
+        mail.queue_mail("nadia@example.org", "Outer", "Text", "decisions")
+        with db.session.begin_nested():
+            mail.queue_mail("nadia@example.org", "Kept", "Text", "badges")
+        assert smtp.inbox.messages == []  # releasing a savepoint is not a commit
+        try:
+            with db.session.begin_nested():
+                mail.queue_mail("nadia@example.org", "Undone", "Text", "badges")
+                raise RuntimeError("e.g. a concurrent badge issue refused by the unique constraint")
+        except RuntimeError:
+            pass
+        assert smtp.inbox.messages == []
+        db.session.commit()
+    assert sorted(m["Subject"] for m in smtp.inbox.messages) == ["Kept", "Outer"]
+
+
 def test_a_stopped_smtp_server_delays_mail_but_loses_none(app):
     server = SmtpServer(free_port())  # not started: connections are refused
     app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=server.port, MAIL_TLS="none")

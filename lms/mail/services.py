@@ -78,6 +78,8 @@ def _remember_new_messages(session, flush_context):
 
 @event.listens_for(db.session, "after_commit")
 def _send_after_commit(session):
+    if session.in_nested_transaction():  # a savepoint was released: the real commit is still to come
+        return
     ids = session.info.pop(_PENDING_KEY, None)
     if ids:
         from . import tasks
@@ -88,7 +90,9 @@ def _send_after_commit(session):
 
 @event.listens_for(db.session, "after_rollback")
 def _forget_on_rollback(session):
-    session.info.pop(_PENDING_KEY, None)
+    # A savepoint's rollback keeps the outer transaction's messages (any of its own are simply not found).
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING_KEY, None)
 
 
 # --- delivery (run by the worker) ----------------------------------------------------------------
