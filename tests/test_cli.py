@@ -97,7 +97,10 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
         logins[role] = (email, password)
     assert set(logins) == {"learner", "assessor", "admin"}
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 3
+        # The three demo logins and one invited mentor, whose invitation is kept in instance/mail/.
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 4
+        from lms.mail.services import mail_folder
+        assert len(list(mail_folder().glob("*-invitation.eml"))) == 1
         # Units 1-3 read, and the six units with submitted evidence (1-3 and the three PD units).
         assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 6
         decided = db.session.execute(db.select(Assessment.outcome).order_by(Assessment.id)).scalars().all()
