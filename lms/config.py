@@ -106,6 +106,7 @@ class Defaults:
     MAIL_SENDER = "MCF Mentoring <no-reply@mentoring.example.org>"
     MAIL_TIMEOUT_SECONDS = 30
     MAIL_MAX_ATTEMPTS = 10  # then the message is marked failed (kept in the outbox)
+    MAIL_KEEP_DAYS = 30  # sent and failed messages are deleted after this many days
     # Background work: unset = a SQLite queue in instance/ (one app server); with several app
     # servers, a shared redis://host:6379/0 or postgresql://... URL. Tests run tasks at once.
     TASK_QUEUE_URL = None

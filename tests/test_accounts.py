@@ -340,3 +340,33 @@ def test_badges_keep_the_address_they_were_issued_to_and_new_ones_use_the_new_on
         db.session.commit()
         after = {a.badge_class_id: a.recipient_email for a in db.session.execute(db.select(BadgeAssertion)).scalars()}
     assert after == {"DSP": "teacher@example.org", "PD": "moved@example.org"}
+
+
+def test_erasing_an_account_removes_its_emails_and_links(app, make_user, smtp):
+    from lms.mail.models import OutboxMessage
+    from lms.privacy.services import erase
+
+    admin_id = make_user("admin@example.org", "Ada Admin", "admin")
+    user_id = make_user("leaving@example.org", "Lee Leaving")
+    ask_reset(app.test_client(), "leaving@example.org")
+    with app.test_request_context():
+        erase(db.session.get(User, admin_id), user_id, "leaving@example.org", app.config["SECRET_KEY"])
+        assert db.session.execute(db.select(OutboxMessage).where(OutboxMessage.user_id == user_id)).first() is None
+        assert db.session.execute(db.select(AccountToken).where(AccountToken.user_id == user_id)).first() is None
+        assert not db.session.execute(db.select(OutboxMessage).where(
+            OutboxMessage.to_address == "leaving@example.org")).first()
+
+
+def test_spent_links_and_old_sent_mail_are_deleted_by_the_nightly_job(app, make_user, smtp):
+    from lms.mail.models import OutboxMessage
+
+    make_user()
+    ask_reset(app.test_client(), "teacher@example.org")
+    with app.app_context():
+        assert accounts.forget_spent_links(utcnow()) == 0  # still live
+        from lms.mail.services import forget_old_mail
+        assert forget_old_mail(utcnow()) == 0
+        later = utcnow() + timedelta(days=app.config["MAIL_KEEP_DAYS"] + 1)
+        assert accounts.forget_spent_links(later) == 1
+        assert forget_old_mail(later) == 1
+        assert db.session.execute(db.select(db.func.count()).select_from(OutboxMessage)).scalar_one() == 0

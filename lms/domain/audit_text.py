@@ -74,6 +74,19 @@ def sentence(event: EventFacts) -> str:
     if action == "badge.revoked":
         return f"{who} revoked {whom}'s badge “{d.get('badge_name') or d.get('badge', '')}”" + (
             f": {d['reason']}" if d.get("reason") else ".")
+    if action == "user.invited":
+        return f"{who} invited {whom} to choose a password."
+    if action == "user.invitation_accepted":
+        return f"{whom} accepted their invitation and chose a password."
+    if action == "user.reset_requested":
+        return f"A password reset link was emailed to {whom}."
+    if action == "user.password_changed":
+        how = "with a reset link" if d.get("how") == "reset" else "from their account page"
+        return f"{whom} changed their password {how}; their other sign-ins ended."
+    if action == "user.email_change_requested":
+        return f"{whom} asked to change their email address (a confirmation link was emailed)."
+    if action == "user.email_changed":
+        return f"{whom} confirmed a new email address."
     if action == "data.downloaded":
         return f"{who} downloaded all their data."
     # An action without its own wording still reads as a sentence, with its details in words.

@@ -131,6 +131,20 @@ def deliver(message_id: int, now: datetime | None = None) -> str | None:
         return message.status
 
 
+def forget_mail(user_id: int) -> None:
+    """Delete every email to or about this person from the outbox (erasure); queued ones are not sent."""
+    db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.user_id == user_id))
+
+
+def forget_old_mail(now: datetime | None = None) -> int:
+    """Delete sent and failed messages older than MAIL_KEEP_DAYS (they hold addresses and names)."""
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["MAIL_KEEP_DAYS"]))
+    done = db.session.execute(db.delete(OutboxMessage).where(
+        OutboxMessage.status != PENDING, OutboxMessage.created_at < cutoff)).rowcount
+    db.session.commit()
+    return done
+
+
 def due_message_ids(now: datetime | None = None, limit: int = 200) -> list[int]:
     """Pending messages whose next attempt is due, oldest first."""
     return list(db.session.execute(

@@ -20,3 +20,10 @@ def deliver_due_mail() -> None:
     """Every minute: send what is due (retries, and anything whose queue entry was lost)."""
     with app_context():
         services.deliver_due()
+
+
+@huey.periodic_task(crontab(hour="3", minute="13"))
+def forget_old_mail() -> None:
+    """Nightly: delete sent and failed messages older than MAIL_KEEP_DAYS."""
+    with app_context():
+        services.forget_old_mail()

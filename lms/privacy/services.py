@@ -118,6 +118,8 @@ def erase(actor: User, user_id: int, confirmation: str, secret: str) -> User:
     from ..badges.models import BadgeAssertion
     from ..evidence import services as evidence
     from ..evidence.models import EvidenceFile, EvidenceVersion, Submission
+    from ..auth.accounts import forget_links
+    from ..mail.services import forget_mail
     from ..models import UserRole
     from ..notifications.models import Notification
 
@@ -150,6 +152,8 @@ def erase(actor: User, user_id: int, confirmation: str, secret: str) -> User:
                            .values(reflection="", links_json="[]"))
     db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
+    forget_mail(user.id)  # their queued and sent emails (addresses, names) go too; none is sent now
+    forget_links(user.id)
     db.session.execute(db.update(BadgeAssertion).where(BadgeAssertion.user_id == user.id)
                        .values(recipient_email=f"erased-{user.id}@erased.invalid", shared_versions_json="[]",
                                is_public=False))
