@@ -57,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                       badges_bp, privacy_bp, calibration_bp, stats_bp):
         app.register_blueprint(blueprint)
 
+    from .badges.services import init_app as init_badge_issuing
+    init_badge_issuing(app)
+
     from .cli import register_cli
     register_cli(app)
     _init_pages(app)

@@ -157,7 +157,7 @@ def test_decisions_are_validated(app, learner, assessor_client):
     assert missing.status_code == 400 and "Choose a level for COM.7" in missing.get_data(as_text=True)
     zero = assessor_decides(assessor_client, version_id, {"COM.3": 2, "COM.4": 2, "COM.7": 0}, "accepted",
                             claim=False)
-    assert "cannot be accepted while an indicator is at “Not yet evident”" in zero.get_data(as_text=True)
+    assert "COM.7 is at “Not yet evident” and needs at least “Proficient”" in zero.get_data(as_text=True)
     silent = assessor_decides(assessor_client, version_id, PROFICIENT, "not_yet", claim=False)
     assert "Write overall feedback" in silent.get_data(as_text=True)
     with app.app_context():

@@ -64,7 +64,8 @@ def test_achieving_a_competency_issues_its_badge_and_its_domains_once(app, earne
 
 def test_nothing_is_issued_below_the_rule(app, learner):
     accept(app, "teacher@example.org", PD_UNITS[0])
-    accept(app, "teacher@example.org", PD_UNITS[1], level=1)  # emerging: below proficient
+    with pytest.raises(assessment.AssessmentError, match="DSP.2 is at “Emerging”"):  # below proficient
+        accept(app, "teacher@example.org", PD_UNITS[1], level=1)
     accept(app, "teacher@example.org", PD_UNITS[2])
     assert held(app) == {}
 

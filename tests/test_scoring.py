@@ -9,12 +9,13 @@ import pytest
 
 from lms.domain.content import load_content
 from lms.domain.rubrics import CompetencyRule
-from lms.domain.scoring import ACCEPTED, NOT_YET, ScoredIndicator, best_levels, roll_up
+from lms.domain.scoring import (ACCEPTED, NOT_YET, ScoredIndicator, acceptance_refusal, best_levels,
+                                required_level, roll_up, shortfalls)
 
 from .content_fixtures import ROOT, line_of, make_tree, unit_text
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
-EMERGING, PROFICIENT, ACCOMPLISHED = 1, 2, 3
+NOT_YET_EVIDENT, EMERGING, PROFICIENT, ACCOMPLISHED = 0, 1, 2, 3
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +155,53 @@ def test_the_rule_itself():
     assert not rule.is_met([PROFICIENT, ACCOMPLISHED, None])
     assert not rule.is_met([PROFICIENT, ACCOMPLISHED, PROFICIENT])
     assert rule.is_met([ACCOMPLISHED, ACCOMPLISHED, PROFICIENT])
+
+
+# --- "accepted" leaves no dead end ------------------------------------------------------------------
+
+def test_acceptance_is_refused_naming_each_indicator_below_its_rule(catalogue):
+    framework, rubric = catalogue.framework, catalogue.rubric
+    levels = {"COM.3": PROFICIENT, "COM.4": EMERGING, "COM.7": NOT_YET_EVIDENT}
+    assert [s.indicator_id for s in shortfalls(framework, rubric, levels)] == ["COM.4", "COM.7"]
+    message = acceptance_refusal(framework, rubric, levels)
+    assert "COM.4 is at “Emerging” and needs at least “Proficient”" in message
+    assert "COM.7 is at “Not yet evident”" in message and "COM.3" not in message
+    assert acceptance_refusal(framework, rubric, {"COM.3": PROFICIENT, "COM.4": ACCOMPLISHED,
+                                                  "COM.7": PROFICIENT}) is None
+
+
+def test_the_acceptance_level_follows_the_competency_rule(catalogue):
+    stricter = replace(catalogue.rubric, rules={**catalogue.rubric.rules, "COM": CompetencyRule("COM", ACCOMPLISHED)})
+    assert required_level(catalogue.framework, catalogue.rubric, "COM.4") == PROFICIENT
+    assert required_level(catalogue.framework, stricter, "COM.4") == ACCOMPLISHED
+    assert [s.indicator_id for s in shortfalls(catalogue.framework, stricter, {"COM.4": PROFICIENT,
+                                                                               "DSP.1": PROFICIENT})] == ["COM.4"]
+
+
+def test_every_acceptable_decision_on_every_task_adds_up_to_the_credential(catalogue):
+    """No dead end in the shipped content: each task accepted at the lowest level it can be accepted
+    at earns every competency, domain and the micro-credential; one level lower is refused."""
+    framework, rubric = catalogue.framework, catalogue.rubric
+    scores = []
+    for hour, unit in enumerate(catalogue.units, start=1):
+        lowest_acceptable = {i: required_level(framework, rubric, i) for i in unit.task.indicator_ids}
+        assert acceptance_refusal(framework, rubric, lowest_acceptable) is None
+        for indicator_id, level in lowest_acceptable.items():
+            assert acceptance_refusal(framework, rubric, {**lowest_acceptable, indicator_id: level - 1})
+        scores += [ScoredIndicator(i, level, ACCEPTED, at(hour)) for i, level in lowest_acceptable.items()]
+    profile = roll_up(framework, rubric, scores)
+    assert profile.achieved and all(c.below_rule == () for d in profile.domains for c in d.competencies)
+
+
+def test_a_rule_asking_some_indicators_for_more_is_refused_until_reopening_covers_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rubrics, modules = make_tree(tmp_path, {"listening.md": unit_text()})
+    path = rubrics / "rules.yaml"
+    path.write_text(path.read_text().replace(
+        "  COM: {every_indicator_at_least: proficient}",
+        "  COM:\n    every_indicator_at_least: proficient\n    at_least:\n      - {level: accomplished, count: 2}"))
+    report = load_content(rubrics, modules)
+    line = line_of(path, "    at_least:")
+    assert any(str(p).startswith(f"rubrics/rules.yaml:{line}: rule for COM: 'at_least' is not supported yet")
+               for p in report.problems)
+    assert report.catalogue is None

@@ -11,11 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.services import audit
 from ..content_store import catalogue
-from ..domain.scoring import Profile, ScoredIndicator, roll_up
+from ..domain.scoring import acceptance_refusal
 from ..evidence.models import ACCEPTED, NOT_YET, SUBMITTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..models import User, utcnow
 from ..notifications.services import notify
+from ..record.services import record_final_decision
 from .models import OUTCOMES, Assessment, IndicatorScore
 
 
@@ -143,9 +144,12 @@ def validate(decision: Decision, task_indicator_ids: tuple[str, ...]) -> list[st
         problems.append("Levels were given for indicators this task does not assess.")
     if decision.outcome not in OUTCOMES:
         problems.append("Decide: accepted or not yet.")
-    elif decision.outcome == ACCEPTED and any(j.level == rubric.lowest.value for j in given.values()):
-        problems.append(f"Evidence cannot be accepted while an indicator is at “{rubric.lowest.label}”. "
-                        f"Return it “not yet” with feedback instead.")
+    elif decision.outcome == ACCEPTED and not problems:
+        # "Accepted" means every indicator reaches its competency's rule (see lms.domain.scoring).
+        refusal = acceptance_refusal(catalogue().framework, rubric,
+                                     {i: given[i].level for i in task_indicator_ids})
+        if refusal:
+            problems.append(refusal)
     elif decision.outcome == NOT_YET and not decision.feedback.strip():
         problems.append("Write overall feedback so that the learner knows what to do next.")
     return problems
@@ -186,9 +190,9 @@ def decide(assessor: User, decision: Decision) -> Assessment:
     except IntegrityError:  # the unique version_id: someone else's decision got there first
         db.session.rollback()
         raise StaleDecision(stale_reason(assessor, decision.version_id) or "This submission cannot be decided.") from None
-    if decision.outcome == ACCEPTED:
-        from ..badges.services import issue_achievements
-        issue_achievements(learner_id)
+    # The learner's record: the roll-up reads it, and its listeners (badges) act on it.
+    record_final_decision(learner_id, decision.version_id, decision.outcome,
+                          {j.indicator_id: j.level for j in decision.judgements}, now)
     word = "accepted" if decision.outcome == ACCEPTED else "returned “not yet”"
     notify(learner_id, f"Your evidence for “{unit.title}” (version {number}) was {word}.",
            url_for("evidence.submission", slug=unit.slug), email_kind="decisions")
@@ -216,16 +220,3 @@ def stale_reason(assessor: User, version_id: int) -> str | None:
         return (f"{version.claimed_by.name} is assessing this submission now (your claim had expired). "
                 f"Your decision was not applied.")
     return "This submission can no longer be decided. Your decision was not applied."
-
-
-def learner_profile(learner_id: int) -> Profile:
-    """The learner's competency profile from every decided assessment of their evidence."""
-    rows = db.session.execute(
-        db.select(IndicatorScore.indicator_id, IndicatorScore.level, Assessment.outcome, Assessment.decided_at)
-        .join(Assessment).join(EvidenceVersion).join(Submission)
-        .where(Submission.learner_id == learner_id)
-    ).all()
-    cat = catalogue()
-    scores = [ScoredIndicator(i, level, outcome, when) for i, level, outcome, when in rows
-              if cat.framework.indicator(i) is not None]
-    return roll_up(cat.framework, cat.rubric, scores)

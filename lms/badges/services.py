@@ -15,7 +15,6 @@ from flask import current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from ..assessment.services import learner_profile
 from ..auth.services import audit
 from ..content_store import catalogue
 from ..domain.badge_classes import BadgeClassDef
@@ -25,6 +24,7 @@ from ..evidence.models import ACCEPTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..models import User, utcnow
 from ..notifications.services import notify
+from ..record.services import final_decision, learner_profile
 from ..urls import public_url
 from . import keys
 from .models import BadgeAssertion
@@ -68,6 +68,17 @@ def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
         audit(None, "badge.issued", f"badge_assertion:{assertion.public_id}", badge=badge.id,
               learner_id=learner_id)
     return issued
+
+
+def issue_on_final_decision(sender, *, learner_id: int, outcome: str, **details) -> None:
+    """Listener for the record's final decisions: accepted evidence may complete an achievement."""
+    if outcome == ACCEPTED:
+        issue_achievements(learner_id)
+
+
+def init_app(app) -> None:
+    """Issue badges whenever a final decision is recorded (connecting twice is harmless)."""
+    final_decision.connect(issue_on_final_decision)
 
 
 # --- lookups --------------------------------------------------------------------------------------------

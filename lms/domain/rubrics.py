@@ -204,6 +204,14 @@ def _load_rules(path: Path, framework, level_ids: dict, problems: list[Problem])
         unknown = set(rule) - {"every_indicator_at_least", "at_least"}
         if unknown:
             problems.append(Problem(shown, located.line(key), f"unknown rule field(s) {', '.join(sorted(unknown))}"))
+        if "at_least" in rule:
+            # An indicator accepted below a higher 'at_least' level could only be raised by reopening
+            # that task for this purpose, which does not exist yet: without it the rule is a dead end.
+            problems.append(Problem(shown, located.line(f"{key}.at_least"),
+                                    f"rule for {comp_id}: 'at_least' is not supported yet (a learner could "
+                                    f"not reach it after their evidence was accepted); use only "
+                                    f"'every_indicator_at_least'"))
+            continue
         at_least = []
         for index, clause in enumerate(rule.get("at_least") or []):
             if not (isinstance(clause, dict) and clause.get("level") in level_ids

@@ -95,6 +95,50 @@ class Profile:
         return found
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """An indicator whose level is below the level its competency's rule requires."""
+
+    indicator_id: str
+    level: int | None
+    required: int
+
+
+def required_level(framework: Framework, rubric: Rubric, indicator_id: str) -> int:
+    """The level an indicator must reach under its competency's rule (what "accepted" demands)."""
+    return rubric.rules[framework.indicator(indicator_id).competency_id].every_indicator_at_least
+
+
+def shortfalls(framework: Framework, rubric: Rubric, levels: dict[str, int | None]) -> tuple[Shortfall, ...]:
+    """The indicators, in the order given, whose level (None: not given) falls short of their rule.
+
+    "Accepted" means none: a task accepted with an indicator below its rule could never be revised,
+    and the competency it belongs to could never be earned.
+    """
+    found = []
+    for indicator_id, level in levels.items():
+        needed = required_level(framework, rubric, indicator_id)
+        if level is None or level < needed:
+            found.append(Shortfall(indicator_id, level, needed))
+    return tuple(found)
+
+
+def acceptance_refusal(framework: Framework, rubric: Rubric, levels: dict[str, int | None]) -> str | None:
+    """Why these levels cannot be accepted, naming each indicator that falls short; None when they can."""
+    short = shortfalls(framework, rubric, levels)
+    if not short:
+        return None
+
+    def label(value: int | None) -> str:
+        level = rubric.level(value) if value is not None else None
+        return f"“{level.label}”" if level else "no level"
+
+    named = "; ".join(f"{s.indicator_id} is at {label(s.level)} and needs at least {label(s.required)}"
+                      for s in short)
+    return (f"Evidence can be accepted only when every indicator reaches the level its competency requires: "
+            f"{named}. Return it “not yet” with feedback instead.")
+
+
 def best_levels(scores: Iterable[ScoredIndicator]) -> dict[str, IndicatorResult]:
     """Each indicator's best accepted level and when it was first reached."""
     results: dict[str, IndicatorResult] = {}

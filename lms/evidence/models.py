@@ -36,6 +36,37 @@ class Submission(db.Model):
         return self.versions[-1] if self.versions else None
 
 
+class TaskTextSnapshot(db.Model):
+    """A unit's evidence task exactly as it read at one time; evidence versions point at the one they
+    were written against, so a later rewrite of the unit never changes what a learner answered."""
+
+    __tablename__ = "task_texts"
+    __table_args__ = (UniqueConstraint("unit_slug", "content_hash"), UniqueConstraint("unit_slug", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_slug: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int]  # 1, 2, ... for each unit: "task version 2"
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    instructions: Mapped[str] = mapped_column(Text)
+    indicator_ids_json: Mapped[str] = mapped_column(Text, default="[]")
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        """The indicators the task assessed in this text."""
+        return json.loads(self.indicator_ids_json or "[]")
+
+
+# Which task text each version answers. A table of its own rather than a column, so that adding it
+# never rebuilds evidence_versions (on SQLite a rebuild drops the table and cascades to its children).
+version_task_texts = db.Table(
+    "evidence_version_task_texts",
+    db.Column("version_id", db.ForeignKey("evidence_versions.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("task_text_id", db.ForeignKey("task_texts.id"), nullable=False, index=True),
+)
+
+
 class EvidenceVersion(db.Model):
     """One version of the evidence: a draft the learner edits, then a submission decided once."""
 
@@ -65,6 +96,9 @@ class EvidenceVersion(db.Model):
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
+    # The task text this version was written against (set on each save, frozen once submitted).
+    task_text: Mapped[TaskTextSnapshot | None] = relationship(secondary="evidence_version_task_texts",
+                                                               uselist=False)
     files: Mapped[list[EvidenceFile]] = relationship(back_populates="version", order_by="EvidenceFile.id",
                                                      cascade="all, delete-orphan")
     claimed_by: Mapped[User | None] = relationship()
@@ -95,3 +129,26 @@ class EvidenceFile(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     version: Mapped[EvidenceVersion] = relationship(back_populates="files")
+
+
+class Reopening(db.Model):
+    """Accepted (or returned) evidence opened again for revision: who, why, and the new draft it began.
+
+    The reopened version keeps its decision and levels; the unique new_version_id means one reopening
+    per draft, however many times the same request is made at once.
+    """
+
+    __tablename__ = "evidence_reopenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    reopened_version_id: Mapped[int] = mapped_column(ForeignKey("evidence_versions.id", ondelete="CASCADE"))
+    new_version_id: Mapped[int] = mapped_column(ForeignKey("evidence_versions.id", ondelete="CASCADE"), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reopened_version: Mapped[EvidenceVersion] = relationship(foreign_keys=[reopened_version_id])
+    new_version: Mapped[EvidenceVersion] = relationship(
+        foreign_keys=[new_version_id], backref=db.backref("reopening", uselist=False))
+    actor: Mapped[User | None] = relationship()

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..assessment.services import learner_profile
 from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
+from ..record.services import learner_profile
 from . import services
 from .forms import EvidenceForm
 from .models import DRAFT
