@@ -183,7 +183,7 @@ def test_every_acceptable_decision_on_every_task_adds_up_to_the_credential(catal
     at earns every competency, domain and the micro-credential; one level lower is refused."""
     framework, rubric = catalogue.framework, catalogue.rubric
     scores = []
-    for hour, unit in enumerate(catalogue.units, start=1):
+    for hour, unit in enumerate((u for u in catalogue.units if u.task is not None), start=1):
         lowest_acceptable = {i: required_level(framework, rubric, i) for i in unit.task.indicator_ids}
         assert acceptance_refusal(framework, rubric, lowest_acceptable) is None
         for indicator_id, level in lowest_acceptable.items():

@@ -50,12 +50,18 @@ class TaskTextSnapshot(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     instructions: Mapped[str] = mapped_column(Text)
     indicator_ids_json: Mapped[str] = mapped_column(Text, default="[]")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")  # parts, checklist, length, effort
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def indicator_ids(self) -> list[str]:
         """The indicators the task assessed in this text."""
         return json.loads(self.indicator_ids_json or "[]")
+
+    @property
+    def details(self) -> dict:
+        """Parts (prompt, indicators), checklist, min/max words and effort, where the task gave them."""
+        return json.loads(self.details_json or "{}")
 
 
 # Which task text each version answers. A table of its own rather than a column, so that adding it

@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('instructions', sa.Text(), nullable=False),
     sa.Column('indicator_ids_json', sa.Text(), nullable=False),
+    sa.Column('details_json', sa.Text(), nullable=False),
     sa.Column('captured_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_texts')),
     sa.UniqueConstraint('unit_slug', 'content_hash', name=op.f('uq_task_texts_unit_slug_content_hash')),
@@ -100,10 +101,12 @@ def _capture_task_texts():
     table = sa.table("task_texts", sa.column("unit_slug", sa.String), sa.column("number", sa.Integer),
                      sa.column("content_hash", sa.String), sa.column("title", sa.String),
                      sa.column("instructions", sa.Text), sa.column("indicator_ids_json", sa.Text),
+                     sa.column("details_json", sa.Text),
                      sa.column("captured_at", sa.DateTime(timezone=True)))
     op.bulk_insert(table, [{"unit_slug": r["unit_slug"], "number": 1, "content_hash": r["content_hash"],
                             "title": r["title"], "instructions": r["instructions"],
-                            "indicator_ids_json": json.dumps(r["indicator_ids"]), "captured_at": now}
+                            "indicator_ids_json": json.dumps(r["indicator_ids"]), "details_json": "{}",
+                            "captured_at": now}
                            for r in rows])
 
 
