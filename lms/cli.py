@@ -288,3 +288,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     from .calibration.cli import assessment_cli
     app.cli.add_command(assessment_cli)
+    from .evidence.cli import evidence_cli
+    app.cli.add_command(evidence_cli)

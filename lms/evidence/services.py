@@ -8,18 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..audit.services import record as record_event
 from ..content_store import catalogue
+from ..domain.scoring import Shortfall, required_level
+from ..domain.task_texts import task_text_of
 from ..domain.units import count_words
 from ..extensions import db
 from ..models import User, utcnow
+from ..notifications.services import notify
+from ..record.models import RecordEntry
+from ..record.services import best_accepted_levels
 from ..storage import blob_store
-from .models import ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceFile, EvidenceVersion, Submission
+from .models import (ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceFile, EvidenceVersion, Reopening, Submission,
+                     TaskTextSnapshot)
 from .storage import EvidenceStore, UploadRejected
 
 MIN_REFLECTION_WORDS = 30
@@ -103,11 +109,7 @@ def start_revision(learner: User, unit_slug: str) -> EvidenceVersion:
         return latest  # already revising (a second click, or another tab)
     if latest is None or latest.status != NOT_YET:
         raise EvidenceError("Only evidence returned “not yet” can be revised.")
-    version = EvidenceVersion(submission_id=submission.id, number=latest.number + 1, status=DRAFT,
-                              reflection=latest.reflection, links_json=latest.links_json)
-    version.files = [EvidenceFile(original_name=f.original_name, storage_key=f.storage_key,
-                                  content_type=f.content_type, kind=f.kind, size=f.size, sha256=f.sha256)
-                     for f in latest.files]
+    version = _next_version(latest)
     db.session.add(version)
     try:
         db.session.commit()
@@ -117,12 +119,53 @@ def start_revision(learner: User, unit_slug: str) -> EvidenceVersion:
     return version
 
 
+def _next_version(latest: EvidenceVersion) -> EvidenceVersion:
+    """A new draft carrying the text, links and files of ``latest``, against the task as it is now."""
+    version = EvidenceVersion(submission_id=latest.submission_id, number=latest.number + 1, status=DRAFT,
+                              reflection=latest.reflection, links_json=latest.links_json,
+                              task_text=current_task_text(latest.submission.unit_slug))
+    version.files = [EvidenceFile(original_name=f.original_name, storage_key=f.storage_key,
+                                  content_type=f.content_type, kind=f.kind, size=f.size, sha256=f.sha256)
+                     for f in latest.files]
+    return version
+
+
+# --- task texts -----------------------------------------------------------------------------------------
+
+def current_task_text(unit_slug: str) -> TaskTextSnapshot | None:
+    """The stored snapshot of the unit's task as it reads now, stored on first use (None: no task)."""
+    unit = catalogue().unit(unit_slug)
+    if unit is None or unit.task is None:
+        return None
+    text = task_text_of(unit_slug, unit.task)
+    for _ in range(3):
+        found = db.session.execute(db.select(TaskTextSnapshot).where(
+            TaskTextSnapshot.unit_slug == unit_slug, TaskTextSnapshot.content_hash == text.content_hash)
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+        number = (db.session.execute(db.select(db.func.max(TaskTextSnapshot.number))
+                                     .where(TaskTextSnapshot.unit_slug == unit_slug)).scalar() or 0) + 1
+        snapshot = TaskTextSnapshot(unit_slug=unit_slug, number=number, content_hash=text.content_hash,
+                                    title=text.title, instructions=text.instructions,
+                                    indicator_ids_json=json.dumps(list(text.indicator_ids)),
+                                    details_json=json.dumps(text.details, sort_keys=True))
+        try:
+            with db.session.begin_nested():
+                db.session.add(snapshot)
+        except IntegrityError:  # stored a moment ago by another request: read it (or the next number)
+            continue
+        return snapshot
+    raise EvidenceError("The task text could not be recorded just now; please save again.")
+
+
 def _new_first_version(learner: User, unit_slug: str) -> EvidenceVersion:
     submission = submission_for(learner, unit_slug)
     if submission is None:
         submission = Submission(learner_id=learner.id, unit_slug=unit_slug)
         db.session.add(submission)
-    version = EvidenceVersion(submission=submission, number=1, status=DRAFT)
+    version = EvidenceVersion(submission=submission, number=1, status=DRAFT,
+                              task_text=current_task_text(unit_slug))
     db.session.add(version)
     try:
         db.session.flush()
@@ -170,6 +213,9 @@ def save_draft(learner: User, unit_slug: str, data: DraftInput, submit: bool = F
             raise EditConflict("Your draft was saved from another window or device after you opened this page. "
                                "Nothing was overwritten: your text is shown below so you can copy what you need, "
                                "then reload the page to see the saved draft.")
+        # The draft answers the task as it reads now; frozen from here on once submitted.
+        db.session.refresh(version)
+        version.task_text = current_task_text(unit_slug)
     elif latest.status == SUBMITTED:
         raise EvidenceError("This evidence was already submitted and is waiting for assessment; "
                             "it cannot be changed now.")
@@ -298,3 +344,121 @@ def download_name(evidence_file: EvidenceFile) -> str:
     extension = ALLOWED_TYPES.get(evidence_file.content_type, ("", "bin"))[1]
     stem = re.sub(r"[^\w\- .()]+", "_", Path(evidence_file.original_name).stem).strip() or "evidence"
     return f"{stem}.{extension}"
+
+
+# --- reopening -------------------------------------------------------------------------------------------
+
+def reopen(version_id: int, *, actor: User | None, reason: str) -> EvidenceVersion:
+    """Reopen decided evidence for revision: the one mechanism for every caller. Returns the new draft.
+
+    Signature: ``reopen(version_id, *, actor, reason) -> EvidenceVersion``
+      - ``version_id``: the latest version of a learner's evidence for a unit, decided "accepted"
+        (or "not yet").
+      - ``actor``: the User reopening it (a lead assessor deciding a review, ...), or None for the
+        system (a migration or command, a renewal).
+      - ``reason``: shown to the learner and kept in the audit trail; required.
+    What it does, inside the caller's transaction (the caller commits):
+      - starts version n+1 as a draft carrying the text, links and files, against the task text as it
+        reads now, and records a Reopening (who, why, from which version);
+      - leaves the decided version, its decision and its levels in the learner's record untouched: the
+        roll-up keeps the levels already accepted, a new version can only raise them, and badges
+        already issued for any competency the task evidences are not touched;
+      - writes an audit event "evidence.reopened" and notifies the learner (needs a request context
+        for the link: in a command, run it under ``lms.cli.public_request_context()``).
+    Calling it again while the draft is open returns that draft and records nothing more.
+    Raises EvidenceError (nothing changed) when the version is not the latest, is a draft or is
+    waiting for assessment, or when the reason is empty.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidenceError("Give a reason for reopening: the learner reads it.")
+    version = db.session.get(EvidenceVersion, version_id)
+    if version is None:
+        raise EvidenceError("There is no such evidence version.")
+    submission = version.submission
+    latest = submission.latest
+    if latest.status == DRAFT and latest.number == version.number + 1:
+        return latest  # already reopened (or being revised): nothing more to do
+    if latest.id != version.id:
+        raise EvidenceError(f"Only the latest version can be reopened; version {latest.number} is newer.")
+    if version.status not in (ACCEPTED, NOT_YET):
+        raise EvidenceError("Only decided evidence can be reopened; this version is "
+                            f"{'a draft' if version.status == DRAFT else 'waiting for assessment'}.")
+    draft = _next_version(version)
+    try:
+        with db.session.begin_nested():  # one open version per submission: a concurrent reopening wins
+            db.session.add(draft)
+    except IntegrityError:
+        db.session.expire(submission)
+        return submission.latest
+    unit = catalogue().unit(submission.unit_slug)
+    db.session.add(Reopening(submission_id=submission.id, reopened_version_id=version.id, new_version_id=draft.id,
+                             actor_id=actor.id if actor else None, reason=reason))
+    record_event(actor, "evidence.reopened", f"evidence_version:{version.id}", learner_id=submission.learner_id,
+                 unit=submission.unit_slug, unit_title=unit.title if unit else submission.unit_slug,
+                 version=version.number, new_version=draft.number, reason=reason)
+    title = unit.title if unit else submission.unit_slug
+    notify(submission.learner_id,
+           f"Your evidence for “{title}” was reopened so that you can revise it (version {draft.number}). "
+           f"Your accepted levels stay. Why: {reason}",
+           url_for("evidence.submission", slug=submission.unit_slug))
+    return draft
+
+
+@dataclass(frozen=True)
+class StuckEvidence:
+    """Accepted evidence holding an indicator below its rule that the learner has not reached elsewhere."""
+
+    version: EvidenceVersion
+    shortfalls: tuple[Shortfall, ...]
+
+
+def stuck_evidence() -> list[StuckEvidence]:
+    """Latest versions accepted with an indicator below its competency rule, still short in the learner's
+    best levels: accepted before "accepted" meant every indicator reaches its rule (a dead end)."""
+    cat = catalogue()
+    framework, rubric = cat.framework, cat.rubric
+    highest_rule = max(r.every_indicator_at_least for r in rubric.rules.values())
+    rows = db.session.execute(
+        db.select(RecordEntry.version_id, RecordEntry.indicator_id, RecordEntry.level, RecordEntry.learner_id)
+        .join(EvidenceVersion, EvidenceVersion.id == RecordEntry.version_id)
+        .where(RecordEntry.outcome == ACCEPTED, RecordEntry.level < highest_rule,
+               EvidenceVersion.status == ACCEPTED)
+        .order_by(RecordEntry.learner_id, RecordEntry.version_id, RecordEntry.id)
+    ).all()
+    found: dict[int, list[Shortfall]] = {}
+    best_by_learner: dict[int, dict] = {}
+    for version_id, indicator_id, level, learner_id in rows:
+        if framework.indicator(indicator_id) is None:
+            continue
+        needed = required_level(framework, rubric, indicator_id)
+        if level >= needed:
+            continue
+        best = best_by_learner.setdefault(learner_id, best_accepted_levels(learner_id))
+        reached = best.get(indicator_id)
+        if reached is not None and reached.level is not None and reached.level >= needed:
+            continue  # another task raised it: not stuck
+        found.setdefault(version_id, []).append(Shortfall(indicator_id, level, needed))
+    result = []
+    for version_id, short in found.items():
+        version = db.session.get(EvidenceVersion, version_id)
+        if version.submission.latest.id == version.id:
+            result.append(StuckEvidence(version, tuple(short)))
+    return result
+
+
+def reopen_stuck(dry_run: bool = False) -> list[StuckEvidence]:
+    """Reopen every stuck accepted version for revision (see ``stuck_evidence``); commits each."""
+    rubric = catalogue().rubric
+    stuck = stuck_evidence()
+    if dry_run:
+        return stuck
+    for item in stuck:
+        named = ", ".join(f"{s.indicator_id} ({rubric.level(s.level).label}, needs {rubric.level(s.required).label})"
+                          for s in item.shortfalls)
+        reopen(item.version.id, actor=None,
+               reason=f"This evidence was accepted with {named}, below the level its competency needs, so that "
+                      f"competency could not be completed. Revise and resubmit it to raise "
+                      f"{'this indicator' if len(item.shortfalls) == 1 else 'these indicators'}.")
+        db.session.commit()
+    return stuck
