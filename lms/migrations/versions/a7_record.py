@@ -1,7 +1,7 @@
 """learner record, task texts, reopenings
 
 Revision ID: a7_record
-Revises: a8_mail
+Revises: a7_calib
 Create Date: 2026-11-23 15:09:51.896126
 
 """
@@ -19,7 +19,7 @@ TASK_TEXTS_V1 = Path(__file__).resolve().parent.parent / "data" / "task_texts_v1
 
 # revision identifiers, used by Alembic.
 revision = "a7_record"
-down_revision = "a8_mail"
+down_revision = "a7_calib"
 branch_labels = None
 depends_on = None
 
