@@ -239,3 +239,22 @@ def test_each_version_shows_the_task_text_it_was_written_against(app, learner, a
     assessor_client.post(f"/assess/{second}/claim", data={"csrf_token": csrf_token(assessor_client, "/assess")})
     page = assessor_client.get(f"/assess/{second}").get_data(as_text=True)
     assert "Task version 2" in page and "twenty minutes" in page
+
+
+def test_two_reopenings_at_once_give_one_draft(app, learner):
+    from .test_concurrency import run_together
+    decide_through_services(app, LISTENING, {})
+    accepted = version_of(app, LISTENING)
+
+    def reopen(reason):
+        def job():
+            draft = evidence.reopen(accepted, actor=None, reason=reason)
+            db.session.commit()
+            return draft.id
+        return job
+
+    results = run_together(app, [reopen("Review upheld."), reopen("Lead assessor's decision.")])
+    assert len(set(results)) == 1 and all(isinstance(r, int) for r in results), results
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Reopening)).scalar_one() == 1
+        assert versions_count(app) == 2
