@@ -243,7 +243,7 @@ def _demo_evidence() -> None:
     for outcome, unit, level in plan:
         saved = evidence.save_draft(learner, unit.slug, evidence.DraftInput(
             reflection=DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome]), links_text="",
-            expected_revision=0), submit=True)
+            expected_revision=0, checklist_ticked=unit.task.checklist), submit=True)
         if level is None:
             continue
         version = assessment.claim(assessor, saved.version.id)

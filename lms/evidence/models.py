@@ -93,6 +93,8 @@ class EvidenceVersion(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=DRAFT)
     reflection: Mapped[str] = mapped_column(Text, default="")
     links_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The task's completeness checklist as the learner saw it, with their ticks: [{"item", "ticked"}].
+    checklist_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     # Bumped by every save of a draft, so that an edit made from a stale page is refused.
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -113,6 +115,11 @@ class EvidenceVersion(db.Model):
     def links(self) -> list[str]:
         """The evidence links, in the order the learner gave them."""
         return json.loads(self.links_json or "[]")
+
+    @property
+    def checklist(self) -> list[tuple[str, bool]]:
+        """The completeness checklist as saved with this version: (item, ticked by the learner)."""
+        return [(entry["item"], bool(entry["ticked"])) for entry in json.loads(self.checklist_json or "[]")]
 
     def claim_active(self, now: datetime | None = None) -> bool:
         """True when an assessor holds an unexpired claim."""

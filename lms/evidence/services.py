@@ -50,6 +50,8 @@ class DraftInput:
     links_text: str
     expected_revision: int | None
     uploads: list[FileStorage] = field(default_factory=list)
+    # The checklist items the learner ticked; None when the form did not show the checklist.
+    checklist_ticked: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -224,14 +226,29 @@ def save_draft(learner: User, unit_slug: str, data: DraftInput, submit: bool = F
     else:
         raise EvidenceError("This evidence was returned “not yet”. Start a revision to change it.")
 
+    if data.checklist_ticked is not None:
+        version.checklist_json = json.dumps(checklist_with_ticks(unit.task.checklist, data.checklist_ticked))
     rejected = _attach(version, data.uploads)
     db.session.commit()
     db.session.refresh(version)
     outcome = SaveResult(version, rejected)
     if submit and not rejected:
+        if data.checklist_ticked is not None:
+            unticked = [item for item, ticked in version.checklist if not ticked]
+            if unticked:
+                raise EvidenceError(
+                    f"Your draft is saved, with your ticks. Before submitting, make sure your evidence is complete "
+                    f"and tick every item of the checklist: {len(unticked)} not ticked yet, starting with "
+                    f"“{unticked[0]}”.")
         _submit(version)
         outcome.submitted = True
     return outcome
+
+
+def checklist_with_ticks(items: tuple[str, ...], ticked) -> list[dict]:
+    """The task's checklist with the learner's ticks; ticks for items the task no longer has are dropped."""
+    chosen = set(ticked)
+    return [{"item": item, "ticked": item in chosen} for item in items]
 
 
 def _attach(version: EvidenceVersion, uploads: list[FileStorage]) -> list[str]:

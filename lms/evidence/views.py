@@ -39,12 +39,17 @@ def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, confli
             form.reflection.data = latest.reflection
             form.links.data = "\n".join(latest.links)
         form.revision.data = str(latest.revision) if latest is not None and editable else "0"
+    # Ticks come back exactly as posted when the form is re-shown, else as saved with the draft.
+    if request.method == "POST" and request.form.get("checklist_shown"):
+        ticked = set(request.form.getlist("checklist"))
+    else:
+        ticked = {item for item, done in latest.checklist if done} if latest is not None and editable else set()
     return render_template(
         "evidence/submission.html", unit=unit, submission=submission, latest=latest, editable=editable,
         form=form, action_form=FlaskForm(), status=services.status_of(submission),
         labels=services.STATUS_LABELS, framework=catalogue().framework, rubric=catalogue().rubric,
         render_markdown=render_markdown, conflict=conflict, accepted_types=ACCEPTED_DESCRIPTION,
-        max_mb=current_app.config["UPLOAD_MAX_MB"],
+        max_mb=current_app.config["UPLOAD_MAX_MB"], checklist_ticked=ticked,
     ), status
 
 
@@ -69,6 +74,8 @@ def save(slug: str):
         links_text=form.links.data or "",
         expected_revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
         uploads=request.files.getlist(form.files.name),
+        # The form shows the task's completeness checklist; "checklist_shown" tells "none ticked" from "not shown".
+        checklist_ticked=tuple(request.form.getlist("checklist")) if request.form.get("checklist_shown") else None,
     )
     try:
         result = services.save_draft(current_user, slug, data, submit=submit)
