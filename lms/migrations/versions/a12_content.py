@@ -1,7 +1,7 @@
 """completeness checklist ticks saved with each evidence version
 
 Revision ID: a12_content
-Revises: a7_calib
+Revises: a7_record
 Create Date: 2026-11-23 15:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a12_content"
-down_revision = "a7_calib"
+down_revision = "a7_record"
 branch_labels = None
 depends_on = None
 
