@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import click
-from flask import Flask, render_template
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -59,6 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .badges.services import init_app as init_badge_issuing
     init_badge_issuing(app)
+    # Browsers ask for /favicon.ico wherever a page names no icon (JSON documents, say).
+    app.add_url_rule("/favicon.ico", "favicon",
+                     lambda: redirect(url_for("static", filename="favicon.svg"), 301))
 
     from .cli import register_cli
     register_cli(app)
@@ -75,6 +78,19 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # Flask-Login stores our sign-in token as the "user id"; an ended sign-in loads no one.
     login_manager.user_loader(user_for_session)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """Sign-in needed: a refused post gives back what was typed; scripts get JSON; others go to sign in."""
+        from flask_login import login_url
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error="Your sign-in has ended. Sign in again; your text is kept in this browser."), 401
+        kept = kept_text()
+        if kept:
+            return render_template("error.html", title="Not saved: your sign-in has ended",
+                                   message=KEPT_MESSAGE, kept=kept, back=_referrer_path()), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _init_pages(app: Flask) -> None:
@@ -130,9 +146,38 @@ def _init_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        kept = kept_text()
+        if kept:
+            return render_template("error.html", title="Not saved: your sign-in or this form has expired",
+                                   message=KEPT_MESSAGE, kept=kept, back=_referrer_path()), 400
         return render_template("error.html", title="Form expired",
                                message="The form was missing its security token or it had expired. "
                                        "Go back, reload the page and try again; nothing was changed."), 400
+
+
+KEPT_MESSAGE = ("Nothing was saved, because this request did not come with a valid sign-in. What you typed is below: "
+                "copy it, sign in again and paste it back. If your browser runs scripts, it has also kept a copy "
+                "and the evidence page will offer it back once you are signed in.")
+# Form fields whose text a person typed at length and must get back when a post is refused.
+KEPT_FIELDS = (("reflection", "Your reflection"), ("links", "Your links"), ("feedback", "Your feedback"))
+
+
+def _referrer_path() -> str | None:
+    """The path of the page the refused form was on (to return to after signing in), if it was ours."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(request.referrer or "")
+    return parts.path if parts.netloc == request.host and parts.path.startswith("/") else None
+
+
+def kept_text() -> list[tuple[str, str]]:
+    """The long text fields of a refused post, to show back (never to save): (label, text)."""
+    if request.method != "POST" or request.content_length is None:
+        return []
+    try:
+        data = request.form
+    except Exception:  # an unreadable body: nothing to give back
+        return []
+    return [(label, data[name]) for name, label in KEPT_FIELDS if data.get(name, "").strip()]
 
 
 def _error_page(status: int, title: str, message: str):

@@ -273,11 +273,20 @@ def _attach(version: EvidenceVersion, uploads: list[FileStorage]) -> list[str]:
     return rejected
 
 
+def expected_length(unit_slug: str) -> tuple[int | None, int | None]:
+    """The reflection's expected length in words for a unit's task: (minimum, maximum), None when not set."""
+    task = catalogue().unit(unit_slug).task
+    if not hasattr(task, "min_words"):  # units without stated lengths: the general minimum
+        return MIN_REFLECTION_WORDS, None
+    return task.min_words, getattr(task, "max_words", None)
+
+
 def _submit(version: EvidenceVersion) -> None:
     words = count_words(version.reflection)
-    if words < MIN_REFLECTION_WORDS:
-        raise EvidenceError(f"Your draft is saved. To submit it, the reflection needs at least "
-                            f"{MIN_REFLECTION_WORDS} words (it has {words}).")
+    minimum = expected_length(version.submission.unit_slug)[0]
+    if minimum and words < minimum:
+        raise EvidenceError(f"Your draft is saved but not submitted: this task asks for at least {minimum} words "
+                            f"and the reflection has {words}, so {_more_words(minimum - words)} needed.")
     result = db.session.execute(
         db.update(EvidenceVersion)
         .where(EvidenceVersion.id == version.id, EvidenceVersion.status == DRAFT)
@@ -295,6 +304,10 @@ def _submit(version: EvidenceVersion) -> None:
     # Evidence for a unit's task means the unit has been worked through: count it on the dashboard.
     from ..learning.services import mark_complete
     mark_complete(version.submission.learner, version.submission.unit_slug)
+
+
+def _more_words(missing: int) -> str:
+    return "1 more word is" if missing == 1 else f"{missing} more words are"
 
 
 def remove_file(learner: User, file_id: int) -> EvidenceFile:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
+from ..domain.units import count_words
 from ..record.services import learner_profile
 from . import services
 from .forms import EvidenceForm
-from .models import DRAFT
+from .models import DRAFT, SUBMITTED
 from .storage import ACCEPTED_DESCRIPTION
 
 bp = Blueprint("evidence", __name__)
@@ -49,7 +51,8 @@ def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, confli
         form=form, action_form=FlaskForm(), status=services.status_of(submission),
         labels=services.STATUS_LABELS, framework=catalogue().framework, rubric=catalogue().rubric,
         render_markdown=render_markdown, conflict=conflict, accepted_types=ACCEPTED_DESCRIPTION,
-        max_mb=current_app.config["UPLOAD_MAX_MB"], checklist_ticked=ticked,
+        max_mb=current_app.config["UPLOAD_MAX_MB"], checklist_ticked=ticked, expected=services.expected_length(slug),
+        words=count_words(form.reflection.data or ""), max_chars=services.MAX_REFLECTION_CHARS,
     ), status
 
 
@@ -58,6 +61,52 @@ def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, confli
 def submission(slug: str):
     """The learner's evidence for one unit: the draft form or its status, the history, the rubric."""
     return _page(slug)
+
+
+def _draft_input(form: EvidenceForm, uploads=()) -> services.DraftInput:
+    return services.DraftInput(
+        reflection=form.reflection.data or "",
+        links_text=form.links.data or "",
+        expected_revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
+        uploads=list(uploads),
+        # The form shows the task's completeness checklist; "checklist_shown" tells "none ticked" from "not shown".
+        checklist_ticked=tuple(request.form.getlist("checklist")) if request.form.get("checklist_shown") else None,
+    )
+
+
+def _latest_if_same(slug: str, data: services.DraftInput):
+    """The latest version if it holds exactly this text and these links (a second click of Submit), else None."""
+    fresh = services.submission_for(current_user, slug)
+    latest = fresh.latest if fresh else None
+    if latest is None or latest.reflection != data.reflection:
+        return None
+    try:
+        return latest if latest.links == services.parse_links(data.links_text) else None
+    except services.EvidenceError:
+        return None
+
+
+def _save_or_submit(slug: str, data: services.DraftInput, submit: bool):
+    """Save (and submit); a double-clicked Submit gives one version and the confirmation, not a conflict."""
+    try:
+        return services.save_draft(current_user, slug, data, submit=submit)
+    except services.EvidenceError:
+        same = _latest_if_same(slug, data) if submit else None
+        if same is None:
+            raise
+        if same.status == SUBMITTED:
+            return services.SaveResult(same, submitted=True)
+        if same.status != DRAFT:
+            raise
+    # The first click saved this very text (and its files) but has not submitted yet: submit it as saved.
+    data.expected_revision, data.uploads = same.revision, []
+    try:
+        return services.save_draft(current_user, slug, data, submit=True)
+    except services.EvidenceError:
+        again = _latest_if_same(slug, data)
+        if again is not None and again.status == SUBMITTED:
+            return services.SaveResult(again, submitted=True)
+        raise
 
 
 @bp.post("/units/<slug>/evidence")
@@ -69,16 +118,9 @@ def save(slug: str):
     if not form.validate():
         return _page(slug, form, 400)
     submit = bool(form.submit_for_assessment.data)
-    data = services.DraftInput(
-        reflection=form.reflection.data or "",
-        links_text=form.links.data or "",
-        expected_revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
-        uploads=request.files.getlist(form.files.name),
-        # The form shows the task's completeness checklist; "checklist_shown" tells "none ticked" from "not shown".
-        checklist_ticked=tuple(request.form.getlist("checklist")) if request.form.get("checklist_shown") else None,
-    )
+    data = _draft_input(form, request.files.getlist(form.files.name))
     try:
-        result = services.save_draft(current_user, slug, data, submit=submit)
+        result = _save_or_submit(slug, data, submit)
     except services.EditConflict as exc:
         return _page(slug, form, 409, conflict=str(exc))
     except services.EvidenceError as exc:
@@ -95,9 +137,29 @@ def save(slug: str):
         flash("Your text was saved; the files listed above were not." +
               (" Nothing was submitted." if submit else ""), "info")
         return _page(slug, form, 400)
-    flash("Submitted for assessment. You will be told here when it is decided." if result.submitted
-          else "Draft saved.", "success")
+    flash(SUBMITTED_MESSAGE if result.submitted else "Draft saved.", "success")
     return redirect(url_for("evidence.submission", slug=slug))
+
+
+SUBMITTED_MESSAGE = "Submitted for assessment. You will be told here when it is decided."
+
+
+@bp.post("/units/<slug>/evidence/autosave")
+@login_required
+def autosave(slug: str):
+    """Save the draft's text while the learner types (evidence.js calls this); answers JSON."""
+    catalogue().unit(slug) or abort(404)
+    form = EvidenceForm()
+    if not form.validate():
+        return jsonify(error=" ".join(form.reflection.errors + form.links.errors) or "Not saved."), 400
+    try:
+        result = services.save_draft(current_user, slug, _draft_input(form))
+    except services.EditConflict as exc:
+        return jsonify(error=str(exc), conflict=True), 409
+    except services.EvidenceError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(revision=result.version.revision, saved_at=result.version.updated_at.isoformat(),
+                   words=count_words(result.version.reflection))
 
 
 @bp.post("/units/<slug>/evidence/revise")
