@@ -221,6 +221,74 @@ DEMO_REFLECTIONS = {
 }
 
 
+# Each task asks for a few hundred words: the demo reflections go on with how the weeks went.
+DEMO_PRACTICE = (
+    "How I went about it. I kept the routine small enough to survive a busy term. Each Monday my student "
+    "educator and I agreed one thing to look for that week, written on a single card: for example, how many "
+    "pupils answered a question, or how long the class waited before an instruction was repeated. During the "
+    "lesson I noted only that, with the time beside each note, so that the conversation afterwards could start "
+    "from what happened rather than from my impression of it. After the lesson she spoke first. I asked what "
+    "she had seen, what she thought had caused it, and what she would keep or change. Only then did I add what "
+    "I had noted, and I tried to offer it as a second view rather than a verdict.\n\n"
+    "What happened. The first two conversations were stiff. She waited for me to tell her how the lesson had "
+    "gone and agreed with everything I said, which told me that the habit of being judged was stronger than "
+    "any routine I could set out on paper. In the third week I stopped bringing my notes to the start of the "
+    "meeting and asked her to bring a piece of pupils' work instead. That changed the conversation: we were "
+    "both looking at the same page, and she could point to what a pupil had understood or missed. By the "
+    "fourth week she was proposing the focus for the next lesson herself, and twice she disagreed with my "
+    "reading of a moment in class and was right to.\n\n"
+    "What I learned about my own practice. I talk too soon. When a lesson goes badly I want to reassure, and "
+    "the reassurance closes the conversation before the student educator has worked out what went wrong. I "
+    "also noticed that I praise effort in general terms and criticise in particular ones, which makes "
+    "criticism sound more serious than it is. I now try to make both specific: what exactly worked, for which "
+    "pupils, and how we know. Writing short notes after each meeting helped me see these patterns; without "
+    "them I would have remembered the meetings as better than they were.\n\n"
+    "What I will do next. I will keep the weekly focus card and the rule that she speaks first, and I will "
+    "bring pupils' work to every meeting. I will ask my head of department to observe one of our "
+    "conversations and tell me how much of the time I spend talking. At the end of the placement I will ask "
+    "my student educator which parts of our routine helped her most and which felt like an extra task, and "
+    "adjust the routine for the next student educator I mentor. The notes from our meetings, with names "
+    "removed, are kept in my mentoring folder and I can share them with the assessor on request.\n\n"
+    "A note on evidence. Everything described here can be checked: the focus cards, my dated notes from each "
+    "meeting, two pieces of pupils' work we discussed, and a short written comment from my student educator "
+    "about how our meetings changed over the four weeks. I asked her permission before including her comment, "
+    "and I removed the names of pupils from the work samples. Where I describe her progress, I have tried to "
+    "keep to what she did and said rather than to my own hopes for her, because an account of mentoring is "
+    "only useful if it would survive her reading it."
+)
+DEMO_GENERAL = (
+    "Mentoring matters because student educators learn a great deal from the teachers around them, and a "
+    "mentor is the person who helps them make sense of what they see. A good mentor listens, encourages and "
+    "gives honest feedback. A mentor also needs to know the school well, so that the student educator can "
+    "find their way around its routines, its expectations and its people. I believe that every teacher in a "
+    "school has something to offer a newcomer, and that mentoring is part of being a professional.\n\n"
+    "The roles of a mentor change over the placement. At the start the mentor is mostly a guide, showing how "
+    "things are done. Later the mentor becomes more of a coach, asking questions rather than giving answers. "
+    "Towards the end the mentor also assesses, which can be uncomfortable, because the same person who has "
+    "supported the student educator must now judge their work. I think it is important to be clear about "
+    "this from the beginning so that there are no surprises.\n\n"
+    "A mentor is also a role model. Student educators notice how we speak to pupils, how we prepare, how we "
+    "handle difficult moments and how we talk about our colleagues. This is a responsibility, and it means "
+    "that mentors should keep learning themselves, reading about teaching, trying new approaches and "
+    "reflecting on what works. Sometimes a mentor is a counsellor as well, when the student educator is "
+    "tired or discouraged, and it is important to know when to listen and when to refer them to someone "
+    "else who can help.\n\n"
+    "In my school mentoring is valued, although time is always short. I would like to be a mentor who gives "
+    "student educators confidence and helps them become independent. I think the most important qualities "
+    "are patience, honesty and respect. I also think mentors should work closely with the MIE and with the "
+    "school management, so that everyone gives the student educator the same message about what is expected. "
+    "In the future I hope to develop these roles further and to share what I learn with my colleagues, so "
+    "that mentoring in our school keeps improving for every student educator who joins us.\n\n"
+    "There are also challenges. Teachers are busy, and mentoring can feel like an extra duty on top of a full "
+    "timetable. Some student educators arrive with little experience of the classroom and need a lot of "
+    "support, while others are confident and need to be challenged. Schools differ too, and what works in one "
+    "school may not work in another. A mentor has to adapt to each situation and each person. Good "
+    "communication is the key to all of this, together with a willingness to learn from mistakes. I believe "
+    "that with the right attitude these challenges can be overcome, and that the effort is worth it, because "
+    "the student educators of today will be the colleagues of tomorrow and the mentors of the future."
+)
+
+
 def _demo_evidence() -> None:
     """Evidence for the demo learner, decided through the real assessment code: accepted, not yet, waiting."""
     from .assessment import services as assessment
@@ -242,7 +310,8 @@ def _demo_evidence() -> None:
             *(("accepted", unit, proficient) for unit in dispositions))
     for outcome, unit, level in plan:
         saved = evidence.save_draft(learner, unit.slug, evidence.DraftInput(
-            reflection=DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome]), links_text="",
+            reflection=DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome]) + "\n\n" +
+            (DEMO_GENERAL if outcome == "not_yet" else DEMO_PRACTICE), links_text="",
             expected_revision=0, checklist_ticked=unit.task.checklist), submit=True)
         if level is None:
             continue

@@ -10,9 +10,11 @@ from .conftest import csrf_token
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
-REFLECTION = ("I met my student educator after her Form 3 lesson and asked her to speak first. She noticed that "
+OPENING = ("I met my student educator after her Form 3 lesson and asked her to speak first. She noticed that "
               "the pupils at the back lost interest during the long explanation, and we agreed she would try "
               "a two-minute pair task next time. I wrote down what I said and did, and what she did next.")
+# Long enough for any unit's task (the longest asks for at least 800 words): submitting checks the length.
+REFLECTION = "\n\n".join([OPENING] * 15)
 
 
 def evidence_page(client, slug: str) -> str:

@@ -57,7 +57,7 @@ def test_a_refused_submit_keeps_everything_typed(app, learner):
     response = save_evidence(learner, SLUG, reflection="Too short to submit.", submit=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "asks for at least 30 words and the reflection has 4, so 26 more words are needed" in page
+    assert "asks for at least 300 words and the reflection has 4, so 296 more words are needed" in page
     assert "Too short to submit." in page
     assert version_rows(app) == [(1, "draft")]  # kept as a draft
 

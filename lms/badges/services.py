@@ -6,6 +6,7 @@ The one place that writes badge assertions.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -381,4 +382,11 @@ def own_key_resolver(method: str):
 
 def verify(data: bytes | str, email: str | None = None) -> Verification:
     """Verify a baked image, JSON or URL of this issuer with this app's own verification code."""
-    return verify_anything(data, resolve_own, email or None, resolve_key=own_key_resolver)
+    result = verify_anything(data, resolve_own, email or None, resolve_key=own_key_resolver)
+    if result.status == "revoked":  # our own record says when and why
+        match = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", result.subject_id)
+        found = assertion_by_public_id(match.group(0)) if match else None
+        if found is not None and found.revoked_at is not None:
+            result.revoked_on = found.revoked_at.isoformat()
+            result.revocation_reason = result.revocation_reason or found.revocation_reason or ""
+    return result

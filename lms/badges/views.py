@@ -241,13 +241,25 @@ def admin_list():
     return render_template("badges/admin.html", page=page, catalogue=catalogue(), form=RevokeForm(formdata=None))
 
 
+@bp.get("/admin/badges/<public_id>/revoke")
+@role_required("admin")
+def admin_revoke_confirm(public_id: str):
+    """Ask before revoking: what the badge is, and that the reason will be public."""
+    found = services.assertion_by_public_id(public_id) or abort(404)
+    return render_template("badges/revoke.html", assertion=found, badge=services.badge_def(found),
+                           form=RevokeForm(formdata=None))
+
+
 @bp.post("/admin/badges/<public_id>/revoke")
 @role_required("admin")
 def admin_revoke(public_id: str):
     """Revoke a badge with a reason."""
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("Give a reason for revoking.", "error")
+        found = services.assertion_by_public_id(public_id) or abort(404)
+        if not (form.reason.data or "").strip():
+            form.reason.errors = ["Give a reason for revoking: it is shown to anyone who checks the badge."]
+        return render_template("badges/revoke.html", assertion=found, badge=services.badge_def(found), form=form), 400
     else:
         try:
             services.revoke(current_user, public_id, form.reason.data)

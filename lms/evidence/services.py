@@ -28,7 +28,6 @@ from .models import (ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceFile, Evidence
                      TaskTextSnapshot)
 from .storage import EvidenceStore, UploadRejected
 
-MIN_REFLECTION_WORDS = 30
 MAX_REFLECTION_CHARS = 30_000
 MAX_LINKS = 10
 MAX_FILES = 10
@@ -274,11 +273,15 @@ def _attach(version: EvidenceVersion, uploads: list[FileStorage]) -> list[str]:
 
 
 def expected_length(unit_slug: str) -> tuple[int | None, int | None]:
-    """The reflection's expected length in words for a unit's task: (minimum, maximum), None when not set."""
-    task = catalogue().unit(unit_slug).task
-    if not hasattr(task, "min_words"):  # units without stated lengths: the general minimum
-        return MIN_REFLECTION_WORDS, None
-    return task.min_words, getattr(task, "max_words", None)
+    """The reflection's expected length in words, as the unit's task states it: (minimum, maximum), None when not set.
+
+    A task that takes its main text as an upload sets no minimum.
+    """
+    unit = catalogue().unit(unit_slug)
+    task = unit.task if unit is not None else None
+    if task is None:
+        return None, None
+    return task.min_words, task.max_words
 
 
 def _submit(version: EvidenceVersion) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -24,9 +26,21 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """Progress per domain, the next unit, where to resume, and every unit."""
+    """Progress per domain, the next unit, where to resume, every unit; returned evidence and new badges first."""
+    from ..badges import services as badge_services
+    from ..models import utcnow
+
+    submissions = evidence_services.learner_submissions(current_user)
+    returned = [catalogue().unit(slug) for slug, submission in submissions.items()
+                if evidence_services.status_of(submission) == "not_yet" and catalogue().unit(slug) is not None]
+    since = utcnow() - NEW_BADGE_DAYS
+    new_badges = [(a, badge_services.badge_def(a)) for a in badge_services.badges_of(current_user)
+                  if a.issued_at >= since and a.revoked_at is None]
     return render_template("learning/dashboard.html", catalogue=catalogue(),
-                           progress=services.progress(current_user))
+                           progress=services.progress(current_user), returned=returned, new_badges=new_badges)
+
+
+NEW_BADGE_DAYS = timedelta(days=30)  # how long the dashboard announces a badge as new
 
 
 @bp.get("/units/<slug>")

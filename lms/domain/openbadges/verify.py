@@ -37,6 +37,8 @@ class Verification:
     issued_on: str = ""
     expires: str = ""
     revocation_reason: str = ""
+    revoked_on: str = ""  # known when the issuer is this app
+    subject_id: str = ""  # the assertion's URL or the credential's id
     problems: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
 
@@ -53,7 +55,8 @@ class Verification:
             return f"Valid: “{self.badge_name}” issued by {self.issuer_name}{who} on {self.issued_on[:10]}."
         if self.status == "revoked":
             reason = f" Reason: {self.revocation_reason}" if self.revocation_reason else ""
-            return f"Revoked: “{self.badge_name}” was withdrawn by {self.issuer_name}.{reason}"
+            when = f" on {self.revoked_on[:10]}" if self.revoked_on else ""
+            return f"Revoked: “{self.badge_name}” was withdrawn by {self.issuer_name}{when}.{reason}"
         if self.status == "expired":
             return f"Expired: “{self.badge_name}” was valid until {self.expires[:10]}."
         return "Not valid: " + ("; ".join(self.problems) or "this is not an Open Badge.")
@@ -112,6 +115,7 @@ def verify_ob2(assertion: dict, fetch: Fetch, email: str | None = None, now: dat
     """Hosted verification: the assertion as its issuer serves it now, its badge class and issuer."""
     result = Verification(kind=OB2)
     url = assertion.get("id")
+    result.subject_id = str(url or "")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return result.fail("the assertion has no hosted URL to check it against")
     status, hosted = fetch(url)
@@ -171,7 +175,7 @@ def _describe_ob2(result: Verification, assertion: dict, fetch: Fetch) -> None:
 def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: datetime | None = None,
                resolve_key=dataintegrity.resolve_did_key) -> Verification:
     """Check the proof, the issuer, the dates, the revocation status and (if given) the recipient."""
-    result = Verification(kind=OB3)
+    result = Verification(kind=OB3, subject_id=str(credential.get("id", "")))
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     result.issuer_id = str(issuer_id or "")
