@@ -254,7 +254,18 @@ DEMO_PRACTICE = (
     "about how our meetings changed over the four weeks. I asked her permission before including her comment, "
     "and I removed the names of pupils from the work samples. Where I describe her progress, I have tried to "
     "keep to what she did and said rather than to my own hopes for her, because an account of mentoring is "
-    "only useful if it would survive her reading it."
+    "only useful if it would survive her reading it.\n\n"
+    "A harder week. In the fifth week a lesson with a Form 4 class went badly: the practical task ran long, "
+    "the pupils grew restless and she raised her voice, which she had told me she never wanted to do. She came "
+    "to our meeting expecting to be told off. Instead we replayed the lesson minute by minute from my notes and "
+    "from her memory, and found the point where the task instructions had been given while pupils were still "
+    "collecting equipment. She decided to hand out materials before explaining the task, and to give a time "
+    "limit on the board. The next practical lesson ran to time. I learned that my notes are most useful on the "
+    "bad days, and that the student educator's own analysis sticks far better than any advice of mine.\n\n"
+    "Working with others. I shared our routine with the two other mentors in my department, and we now meet "
+    "once a fortnight for twenty minutes to compare what we see. One of them uses a short video clip instead of "
+    "written notes, with the student educator's consent, and I plan to try it. The head of department has "
+    "agreed that mentors' meetings with student educators count as protected time on the timetable."
 )
 DEMO_GENERAL = (
     "Mentoring matters because student educators learn a great deal from the teachers around them, and a "
@@ -285,7 +296,15 @@ DEMO_GENERAL = (
     "school may not work in another. A mentor has to adapt to each situation and each person. Good "
     "communication is the key to all of this, together with a willingness to learn from mistakes. I believe "
     "that with the right attitude these challenges can be overcome, and that the effort is worth it, because "
-    "the student educators of today will be the colleagues of tomorrow and the mentors of the future."
+    "the student educators of today will be the colleagues of tomorrow and the mentors of the future.\n\n"
+    "Finally, mentoring is good for the mentor as well. Explaining why we teach the way we do makes us think "
+    "about our own habits, and student educators often bring new ideas from their studies that are worth "
+    "trying. A school that takes mentoring seriously becomes a place where everyone keeps learning, and this "
+    "benefits the pupils most of all. For these reasons I think mentoring should be given more time and more "
+    "recognition, and that mentors should be trained for the role rather than simply asked to do it. I am "
+    "glad to be taking this course, because it gives a structure to what I have been doing informally for "
+    "several years, and I hope it will help me to become a more effective mentor for the student educators "
+    "who will come to our school in the years ahead, and to support my colleagues when they mentor too."
 )
 
 
@@ -310,8 +329,7 @@ def _demo_evidence() -> None:
             *(("accepted", unit, proficient) for unit in dispositions))
     for outcome, unit, level in plan:
         saved = evidence.save_draft(learner, unit.slug, evidence.DraftInput(
-            reflection=DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome]) + "\n\n" +
-            (DEMO_GENERAL if outcome == "not_yet" else DEMO_PRACTICE), links_text="",
+            reflection=_demo_reflection(unit, outcome), links_text="",
             expected_revision=0, checklist_ticked=unit.task.checklist), submit=True)
         if level is None:
             continue
@@ -336,6 +354,19 @@ def _demo_invitation() -> None:
         user = services.create_user(email, name, None, "learner", commit=False)
         invite(user, _demo_user("admin"))
         db.session.commit()
+
+
+def _demo_reflection(unit, outcome: str) -> str:
+    """The demo learner's reflection for a unit, at least as long as its task asks."""
+    from .domain.units import count_words
+
+    opening = DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome])
+    paragraphs = (DEMO_GENERAL if outcome == "not_yet" else DEMO_PRACTICE).split("\n\n")
+    text, taken = opening, 0
+    while count_words(text) < (unit.task.min_words or 0) or taken < 3:
+        text += "\n\n" + paragraphs[taken % len(paragraphs)]
+        taken += 1
+    return text
 
 
 def _demo_user(role: str) -> User | None:

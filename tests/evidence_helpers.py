@@ -53,3 +53,12 @@ def assessor_decides(client, version_id: int, levels: dict[str, int], outcome: s
         data[f"level_{key}"] = str(level)
         data[f"comment_{key}"] = (comments or {}).get(indicator_id, "")
     return client.post(f"/assess/{version_id}", data=data)
+
+
+def task_with_minimum(app) -> tuple[str, int, int | None]:
+    """A unit whose task states a minimum length: (slug, min_words, max_words)."""
+    from lms.content_store import catalogue
+
+    with app.app_context():
+        unit = next(u for u in catalogue().task_units if u.task.min_words)
+        return unit.slug, unit.task.min_words, unit.task.max_words

@@ -67,3 +67,19 @@ def test_a_favicon_is_served(client):
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
     assert client.get("/static/favicon.svg").status_code == 200
     assert client.get("/favicon.ico").location.endswith("/static/favicon.svg")
+
+
+def test_notifications_come_a_page_at_a_time(app, learner):
+    from lms.extensions import db
+    from lms.models import User
+    from lms.notifications.services import notify
+
+    with app.app_context():
+        user = db.session.execute(db.select(User)).scalars().first()
+        for number in range(1, 56):
+            notify(user.id, f"Message number {number:02d}.", None)
+        db.session.commit()
+    first = learner.get("/notifications").get_data(as_text=True)
+    assert "Message number 55." in first and "Message number 05." not in first and "Page 1 of 2" in first
+    second = learner.get("/notifications?page=2").get_data(as_text=True)
+    assert "Message number 05." in second and "Message number 55." not in second

@@ -4,7 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ..extensions import db
 from . import services
+from .models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -12,8 +14,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("")
 @login_required
 def index():
-    """The user's notifications, newest first."""
-    return render_template("notifications.html", notifications=services.recent(current_user.id), form=FlaskForm())
+    """The user's notifications, newest first, a page at a time."""
+    page = db.paginate(db.select(Notification).where(Notification.user_id == current_user.id)
+                       .order_by(Notification.created_at.desc(), Notification.id.desc()),
+                       per_page=PAGE_SIZE, error_out=False)
+    return render_template("notifications.html", notifications=page.items, page=page, form=FlaskForm())
+
+
+PAGE_SIZE = 50
 
 
 @bp.post("/read")
