@@ -370,3 +370,12 @@ def test_spent_links_and_old_sent_mail_are_deleted_by_the_nightly_job(app, make_
         assert accounts.forget_spent_links(later) == 1
         assert forget_old_mail(later) == 1
         assert db.session.execute(db.select(db.func.count()).select_from(OutboxMessage)).scalar_one() == 0
+
+
+def test_registering_again_and_again_does_not_flood_an_inbox(app, make_user, smtp):
+    make_user("taken@example.org", "Tara Taken")
+    for _ in range(3):
+        assert register(app.test_client(), email="taken@example.org").status_code == 200
+        assert register(app.test_client(), email="stranger@example.org").status_code == 200
+    assert len(smtp.inbox.to("taken@example.org")) == 1
+    assert len(smtp.inbox.to("stranger@example.org")) == 1

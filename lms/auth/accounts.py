@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..mail.models import OutboxMessage
 from ..mail.services import link_context, queue_template
 from ..tasks import app_context, huey
 from ..models import User, UserSession, utcnow
@@ -114,6 +115,21 @@ def _valid_email(email: str) -> str:
         return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise EmailProblem(f"That email address is not valid: {exc}") from None
+
+
+def _queue_at_most_every(minutes: int, key: str, *args, **kwargs) -> bool:
+    """Queue an email unless one with this key was queued in the last few minutes (no mail-bombing an
+    address by sending a form again and again); True when queued."""
+    now = utcnow()
+    key = "throttle:" + _token_hash(key)[:32]  # short, whatever the address's length
+    recent = db.session.execute(
+        db.select(OutboxMessage.id).where(OutboxMessage.dedupe_key.startswith(f"{key}:", autoescape=True),
+                                          OutboxMessage.created_at > now - timedelta(minutes=minutes)).limit(1)
+    ).first()
+    if recent:
+        return False
+    queue_template(*args, dedupe_key=f"{key}:{now.isoformat()}:{secrets.token_hex(4)}", **kwargs)
+    return True
 
 
 def _user_by_email(email: str) -> User | None:
@@ -241,13 +257,14 @@ def register(email: str, name: str, password: str) -> str:
     password_hash = hash_password(password)  # hashed in both cases, so both take the same time
     owner = _user_by_email(email)
     if owner is not None:
-        queue_template(owner.email, "register_existing", "security", user_id=owner.id, user=owner,
-                       login_url=_absolute("auth.login"), forgot_url=_absolute("auth.forgot_password"))
+        _queue_at_most_every(10, f"register-existing:{owner.id}", owner.email, "register_existing", "security",
+                             user_id=owner.id, user=owner, login_url=_absolute("auth.login"),
+                             forgot_url=_absolute("auth.forgot_password"))
     else:
         url = _new_link(REGISTRATION, "auth.confirm_registration", email=email, name=name.strip()[:120],
                         password_hash=password_hash)
-        queue_template(email, "confirm_registration", "registration", name=name.strip(), url=url,
-                       hours=current_app.config["CONFIRM_LINK_HOURS"])
+        _queue_at_most_every(10, f"register:{email}", email, "confirm_registration", "registration",
+                             name=name.strip(), url=url, hours=current_app.config["CONFIRM_LINK_HOURS"])
     db.session.commit()
     return email
 
@@ -283,7 +300,8 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
         raise EmailProblem("That is already your email address.")
     owner = _user_by_email(new_email)
     if owner is not None:  # say nothing about it here; its owner hears of it
-        queue_template(owner.email, "email_taken", "security", user_id=owner.id, user=owner)
+        _queue_at_most_every(10, f"email-taken:{owner.id}", owner.email, "email_taken", "security",
+                             user_id=owner.id, user=owner)
     else:
         _retire(user.id, EMAIL_CHANGE)
         url = _new_link(EMAIL_CHANGE, "auth.confirm_email_change", user_id=user.id, email=new_email)
