@@ -235,6 +235,8 @@ def test_each_version_shows_the_task_text_it_was_written_against(app, learner, a
         assert "twenty minutes" in v2.task_text.instructions
     history = learner.get(f"/units/{LISTENING}/evidence").get_data(as_text=True)
     assert "Task version 1" in history and "Task version 2" in history
+    assert history.count("The task has been rewritten since; this is the text this version answers.") == 1
+    assert "(here: at least Proficient)" in history
     assert "Hold a 10 to 15 minute conversation" in history
     assessor_client.post(f"/assess/{second}/claim", data={"csrf_token": csrf_token(assessor_client, "/assess")})
     page = assessor_client.get(f"/assess/{second}").get_data(as_text=True)

@@ -59,6 +59,15 @@ class TaskTextSnapshot(db.Model):
         return json.loads(self.indicator_ids_json or "[]")
 
     @property
+    def is_current(self) -> bool:
+        """True while the unit's task still reads exactly like this snapshot."""
+        from ..content_store import catalogue
+        from ..domain.task_texts import task_text_of
+
+        unit = catalogue().unit(self.unit_slug)
+        return bool(unit and unit.task and task_text_of(self.unit_slug, unit.task).content_hash == self.content_hash)
+
+    @property
     def details(self) -> dict:
         """Parts (prompt, indicators), checklist, min/max words and effort, where the task gave them."""
         return json.loads(self.details_json or "{}")
