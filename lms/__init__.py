@@ -48,13 +48,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
     from .calibration.views import bp as calibration_bp, stats_bp
+    from .cohorts.views import bp as cohorts_bp
     from .evidence.views import bp as evidence_bp
     from .framework_pages.views import bp as framework_bp
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
     from .privacy.views import bp as privacy_bp
     for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp,
-                      badges_bp, privacy_bp, calibration_bp, stats_bp):
+                      badges_bp, privacy_bp, calibration_bp, stats_bp, cohorts_bp):
         app.register_blueprint(blueprint)
 
     from .badges.services import init_app as init_badge_issuing

@@ -135,6 +135,7 @@ DEMO_ACCOUNTS = (
     ("learner", "learner@demo.example.org", "Priya Ramdin"),
     ("assessor", "assessor@demo.example.org", "Jean-Marc Lebon"),
     ("admin", "admin@demo.example.org", "Aisha Goolam"),
+    ("programme_lead", "programme@demo.example.org", "Nadia Baichoo"),
 )
 DEMO_LOGINS_FILE = "demo-logins.json"
 DEMO_COMPLETED_UNITS = 3
@@ -168,11 +169,14 @@ def demo_seed() -> None:
     with public_request_context():  # decisions link to pages: URLs need a request
         _demo_evidence()
         _demo_invitation()
+        from .cohorts.demo import seed_demo_cohort
+        seed_demo_cohort(*(next(e for r, e, _ in DEMO_ACCOUNTS if r == role)
+                           for role in ("programme_lead", "assessor", "learner")))
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
-        click.echo(f"  {role:<9} {email:<28} {logins[email]}")
+        click.echo(f"  {role:<14} {email:<28} {logins[email]}")
 
 
 def _demo_units():
@@ -381,7 +385,8 @@ def _demo_rubric():
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (content_cli, users_cli, demo_cli, badges_cli):
+    from .cohorts.cli import cohort_cli, report_cli
+    for group in (content_cli, users_cli, demo_cli, badges_cli, cohort_cli, report_cli):
         app.cli.add_command(group)
     from .mail.cli import mail_cli, worker
     app.cli.add_command(mail_cli)

@@ -13,6 +13,7 @@ from lms import create_app
 from lms.assessment.models import Assessment
 from lms.content_store import ContentLoadFailed
 from lms.extensions import db
+from lms.evidence.models import EvidenceVersion, Submission
 from lms.models import UnitProgress, User
 
 from .conftest import login, make_app
@@ -95,16 +96,23 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     for line in first.output.splitlines()[1:]:
         role, email, password = line.split()
         logins[role] = (email, password)
-    assert set(logins) == {"learner", "assessor", "admin"}
+    assert set(logins) == {"learner", "assessor", "admin", "programme_lead"}
     with app.app_context():
-        # The three demo logins and one invited mentor, whose invitation is kept in instance/mail/.
-        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 4
+        # The three demo logins, one invited mentor (whose invitation is kept in instance/mail/), the
+        # programme lead, the demo cohort's thirty mentors and its second assessor.
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 36
         from lms.mail.services import mail_folder
         assert len(list(mail_folder().glob("*-invitation.eml"))) == 1
+        learner_id = db.session.execute(db.select(User.id).where(User.email == logins["learner"][0])).scalar_one()
         # Units 1-3 read, and the six units with submitted evidence (1-3 and the three PD units).
-        assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)).scalar_one() == 6
-        decided = db.session.execute(db.select(Assessment.outcome).order_by(Assessment.id)).scalars().all()
+        assert db.session.execute(db.select(db.func.count()).select_from(UnitProgress)
+                                  .where(UnitProgress.user_id == learner_id)).scalar_one() == 6
+        decided = db.session.execute(
+            db.select(Assessment.outcome).join(EvidenceVersion).join(Submission)
+            .where(Submission.learner_id == learner_id).order_by(Assessment.id)).scalars().all()
         assert decided == ["accepted", "not_yet", "accepted", "accepted", "accepted"]
+        waiting = db.session.execute(db.select(db.func.count()).select_from(EvidenceVersion)
+                                     .where(EvidenceVersion.status == "submitted")).scalar_one()
     assert login(client, *logins["admin"]).status_code == 302
     assert Path(app.instance_path, "demo-logins.json").stat().st_mode & 0o077 == 0
 
@@ -117,4 +125,22 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     assert "was returned “not yet”" in learner.get("/notifications").get_data(as_text=True)
     assessor = app.test_client()
     login(assessor, *logins["assessor"])
-    assert "1 submission waiting" in assessor.get("/assess").get_data(as_text=True)
+    assert f"{waiting} submissions waiting" in assessor.get("/assess").get_data(as_text=True)
+
+    # The programme lead's report on the demo cohort has real numbers in every part.
+    lead = app.test_client()
+    login(lead, *logins["programme_lead"])
+    cohorts = lead.get("/programme").get_data(as_text=True)
+    assert "Demo intake 2026" in cohorts and "<td>31</td>" in cohorts
+    report = lead.get(_demo_report_path(app))
+    page = report.get_data(as_text=True)
+    assert "<th scope=\"row\">Enrolled</th><td>31</td>" in page
+    assert "<th scope=\"row\">Earned the credential</th><td>1</td>" in page
+    assert "are behind" in page and "decisions: half within" in page and "Attempts per learner" in page
+
+
+def _demo_report_path(app) -> str:
+    from lms.cohorts.models import Cohort
+    with app.app_context():
+        cohort_id = db.session.execute(db.select(Cohort.id).where(Cohort.name == "Demo intake 2026")).scalar_one()
+    return f"/programme/cohorts/{cohort_id}/report"

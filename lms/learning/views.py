@@ -36,8 +36,10 @@ def dashboard():
     since = utcnow() - NEW_BADGE_DAYS
     new_badges = [(a, badge_services.badge_def(a)) for a in badge_services.badges_of(current_user)
                   if a.issued_at >= since and a.revoked_at is None]
+    from ..cohorts.services import plan_for
     return render_template("learning/dashboard.html", catalogue=catalogue(),
-                           progress=services.progress(current_user), returned=returned, new_badges=new_badges)
+                           progress=services.progress(current_user), returned=returned, new_badges=new_badges,
+                           cohort_plan=plan_for(current_user))
 
 
 NEW_BADGE_DAYS = timedelta(days=30)  # how long the dashboard announces a badge as new

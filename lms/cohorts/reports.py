@@ -1,0 +1,171 @@
+"""Reading a cohort's figures from the database in a fixed, small number of queries, and writing them
+out as CSV, XLSX or JSON. The figures themselves come from lms.domain.cohort_report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from ..assessment.models import Assessment, IndicatorScore
+from ..badges.models import BadgeAssertion
+from ..content_store import catalogue
+from ..domain import cohort_report as figures
+from ..domain.badge_classes import CREDENTIAL_ID
+from ..evidence.models import ACCEPTED, NOT_YET, SUBMITTED, EvidenceVersion, Submission
+from ..extensions import db
+from ..models import UnitProgress, User, utcnow
+from .models import Cohort, CohortLearner
+from .services import done_units, today
+
+TABLES = ("funnel", "heatmap", "behind", "difficulty", "turnaround")
+TABLE_TITLES = {"funnel": "Funnel", "heatmap": "Progress per domain", "behind": "Behind their target dates",
+                "difficulty": "Indicator difficulty", "turnaround": "Assessment turnaround"}
+
+
+@dataclass(frozen=True)
+class CohortReport:
+    """Everything the cohort report page shows."""
+
+    cohort: Cohort
+    funnel: tuple[figures.FunnelStep, ...]
+    heat: tuple[figures.HeatRow, ...]
+    behind: tuple[figures.BehindRow, ...]
+    difficulty: tuple[figures.DifficultyRow, ...]
+    turnaround: figures.Turnaround
+    heat_page: object | None = None  # the SQL page of learners the heat map shows, on the web page
+
+
+def _members(cohort_id: int):
+    return db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == cohort_id)
+
+
+def _accepted_units(user_ids) -> dict[int, set[str]]:
+    rows = db.session.execute(
+        db.select(Submission.learner_id, Submission.unit_slug).join(EvidenceVersion)
+        .where(Submission.learner_id.in_(user_ids), EvidenceVersion.status == ACCEPTED).distinct())
+    accepted: dict[int, set[str]] = {}
+    for user_id, slug in rows:
+        accepted.setdefault(user_id, set()).add(slug)
+    return accepted
+
+
+def heat_rows(cohort_id: int, page: int | None = None, per_page: int = 50):
+    """The heat map, one learner per row by name: a page of it (with the SQL page), or all of it."""
+    select = (db.select(User).join(CohortLearner, CohortLearner.user_id == User.id)
+              .where(CohortLearner.cohort_id == cohort_id).order_by(User.name, User.id))
+    pagination = None
+    if page is not None:
+        pagination = db.paginate(select, page=page, per_page=per_page, error_out=False)
+        people = [(u.id, u.name) for u in pagination.items]
+    else:
+        people = [(uid, name) for uid, name in db.session.execute(select.with_only_columns(User.id, User.name))]
+    accepted = _accepted_units([uid for uid, _ in people]) if people else {}
+    cat = catalogue()
+    return tuple(figures.heat_row(cat, uid, name, accepted.get(uid, ())) for uid, name in people), pagination
+
+
+def build(cohort: Cohort, page: int | None = None, per_page: int = 50) -> CohortReport:
+    """Every figure of the cohort; with ``page``, the heat map is that page of learners only."""
+    cat = catalogue()
+    members_q = _members(cohort.id)
+    members = [figures.Member(uid, name, ext) for uid, name, ext in db.session.execute(
+        db.select(User.id, User.name, CohortLearner.extension_days).join(CohortLearner, CohortLearner.user_id == User.id)
+        .where(CohortLearner.cohort_id == cohort.id).order_by(User.name, User.id))]
+    ids = {m.user_id for m in members}
+
+    started = set(db.session.execute(
+        db.select(UnitProgress.user_id).where(UnitProgress.user_id.in_(members_q))
+        .union(db.select(Submission.learner_id).where(Submission.learner_id.in_(members_q)))).scalars())
+    version_states = db.session.execute(
+        db.select(Submission.learner_id, EvidenceVersion.status).join(EvidenceVersion)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None)).distinct()).all()
+    badges = db.session.execute(
+        db.select(BadgeAssertion.user_id, BadgeAssertion.badge_class_id)
+        .where(BadgeAssertion.user_id.in_(members_q), BadgeAssertion.revoked_at.is_(None))).all()
+    reached = {
+        "started": started,
+        "submitted": {uid for uid, _ in version_states},
+        "accepted": {uid for uid, status in version_states if status == ACCEPTED},
+        "badge": {uid for uid, _ in badges},
+        "credential": {uid for uid, badge in badges if badge == CREDENTIAL_ID},
+    }
+    funnel = figures.funnel(ids, reached)
+
+    behind = figures.behind(cat, members, cohort.plan, done_units(members_q), today())
+
+    counts = db.session.execute(
+        db.select(IndicatorScore.indicator_id, db.func.count(),
+                  db.func.sum(db.case((Assessment.outcome == NOT_YET, 1), else_=0)),
+                  db.func.count(db.distinct(Submission.learner_id)))
+        .join(Assessment, Assessment.id == IndicatorScore.assessment_id)
+        .join(EvidenceVersion, EvidenceVersion.id == Assessment.version_id)
+        .join(Submission, Submission.id == EvidenceVersion.submission_id)
+        .where(Submission.learner_id.in_(members_q))
+        .group_by(IndicatorScore.indicator_id)).all()
+    difficulty = figures.difficulty(cat.framework, [figures.IndicatorCounts(i, n, int(ny or 0), learners)
+                                                    for i, n, ny, learners in counts])
+
+    decided = db.session.execute(
+        db.select(EvidenceVersion.submitted_at, Assessment.decided_at)
+        .join(Assessment, Assessment.version_id == EvidenceVersion.id)
+        .join(Submission, Submission.id == EvidenceVersion.submission_id)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None))).all()
+    waiting = db.session.execute(
+        db.select(EvidenceVersion.submitted_at).join(Submission)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.status == SUBMITTED)).scalars().all()
+    turnaround = figures.turnaround(decided, waiting, utcnow())
+
+    heat, pagination = heat_rows(cohort.id, page, per_page)
+    return CohortReport(cohort, funnel, heat, behind, difficulty, turnaround, pagination)
+
+
+def tables(report: CohortReport) -> dict[str, figures.Table]:
+    """Each of the report's tables as headers and rows."""
+    framework = catalogue().framework
+    return {
+        "funnel": figures.funnel_table(report.funnel),
+        "heatmap": figures.heatmap_table(framework, report.heat),
+        "behind": figures.behind_table(report.behind),
+        "difficulty": figures.difficulty_table(report.difficulty),
+        "turnaround": figures.turnaround_table(report.turnaround),
+    }
+
+
+def to_csv(table: figures.Table) -> str:
+    """A table as CSV text, every cell safe in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    headers, rows = table
+    writer.writerow([figures.spreadsheet_safe(h) for h in headers])
+    for row in rows:
+        writer.writerow([figures.spreadsheet_safe(v) for v in row])
+    return out.getvalue()
+
+
+def to_xlsx(title: str, table: figures.Table) -> bytes:
+    """A table as an XLSX workbook (openpyxl); text cells are stored as text, so none can run as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    headers, rows = table
+    for r, values in enumerate([headers, *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+            if r == 1:
+                cell.font = Font(bold=True)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def to_json(report: CohortReport) -> dict:
+    """The report's tables as JSON-ready data: for each table, a list of objects keyed by column."""
+    return {"cohort": report.cohort.name, "date": today().isoformat(),
+            **{name: [dict(zip(headers, row)) for row in rows] for name, (headers, rows) in tables(report).items()}}
