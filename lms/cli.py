@@ -174,6 +174,8 @@ def demo_seed() -> None:
                            for role in ("programme_lead", "assessor", "learner")))
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))
+    from .register.demo import seed_register
+    seed_register(_demo_user("learner"))
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role:<14} {email:<28} {logins[email]}")

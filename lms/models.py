@@ -46,6 +46,7 @@ class User(UserMixin, db.Model):
     """A person with an account, holding one or more roles (learner, assessor, lead assessor, ...)."""
 
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_register", "in_register", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lowercased so that one address can never hold two accounts.
@@ -56,6 +57,9 @@ class User(UserMixin, db.Model):
     region: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # A deactivated person cannot sign in; their records stay.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The public register of certified mentors: only those who opted in appear, under a random handle.
+    in_register: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    register_id: Mapped[str | None] = mapped_column(String(16), unique=True)
     # Set when an admin erased the account: the name is then a pseudonym and the email a placeholder.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

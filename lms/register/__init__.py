@@ -1,0 +1,1 @@
+"""The public register of certified mentors: opted-in earners, their public badges, searchable."""
