@@ -1,7 +1,7 @@
 """the public register of certified mentors: opt-in and a public handle on accounts
 
 Revision ID: a9_register
-Revises: a12_content
+Revises: a8_cohorts
 Create Date: 2026-11-23 16:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a9_register"
-down_revision = "a12_content"
+down_revision = "a8_cohorts"
 branch_labels = None
 depends_on = None
 
