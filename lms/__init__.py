@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .mail import tasks as _mail_tasks  # noqa: F401 - registers the worker's mail tasks
     from .privacy import tasks as _privacy_tasks  # noqa: F401 - registers the nightly retention sweep
     from .assessment import digest as _digest  # noqa: F401 - registers the assessors' daily digest
+    from .cohorts import reminders as _reminders  # noqa: F401 - registers the learners' target-date reminders
     from .tasks import init_tasks
     init_tasks(app)
 

@@ -114,6 +114,8 @@ class Defaults:
     # The assessors' daily digest: sent at this hour (UTC); "overdue" means waiting this many days.
     DIGEST_HOUR = 6
     DIGEST_OVERDUE_DAYS = 7
+    # Learners are reminded by email this many days before each unmet target date of their cohort.
+    REMINDER_DAYS = 3
 
 
 def load_config(app: Flask, test_config: dict | None = None) -> None:
