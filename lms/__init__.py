@@ -66,6 +66,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Browsers ask for /favicon.ico wherever a page names no icon (JSON documents, say).
     app.add_url_rule("/favicon.ico", "favicon",
                      lambda: redirect(url_for("static", filename="favicon.svg"), 301))
+    from .assessment.services import init_app as init_assessment
+    init_assessment(app)
 
     from .cli import register_cli
     register_cli(app)

@@ -134,8 +134,16 @@ def users_list() -> None:
 DEMO_ACCOUNTS = (
     ("learner", "learner@demo.example.org", "Priya Ramdin"),
     ("assessor", "assessor@demo.example.org", "Jean-Marc Lebon"),
+    ("lead_assessor", "lead@demo.example.org", "Nirmala Doorgakant"),
     ("admin", "admin@demo.example.org", "Aisha Goolam"),
     ("programme_lead", "programme@demo.example.org", "Nadia Baichoo"),
+)
+# People in the demo whose sign-ins are not printed: a second lead assessor who gives second marks,
+# and two more learners whose evidence shows disagreement, moderation and overdue items.
+DEMO_EXTRAS = (
+    (("assessor", "lead_assessor"), "second-marker@demo.example.org", "Rishi Ramsurrun"),
+    ("learner", "kavita@demo.example.org", "Kavita Seebaluck"),
+    ("learner", "yannick@demo.example.org", "Yannick Rose"),
 )
 DEMO_LOGINS_FILE = "demo-logins.json"
 DEMO_COMPLETED_UNITS = 3
@@ -166,12 +174,17 @@ def demo_seed() -> None:
     if changed:
         logins_path.write_text(json.dumps(logins, indent=2) + "\n")
         logins_path.chmod(0o600)
+    for roles, email, name in DEMO_EXTRAS:
+        if db.session.execute(db.select(User.id).where(User.email == email)).scalar_one_or_none() is None:
+            services.create_user(email, name, secrets.token_urlsafe(12), roles)
     with public_request_context():  # decisions link to pages: URLs need a request
         _demo_evidence()
         _demo_invitation()
         from .cohorts.demo import seed_demo_cohort
         seed_demo_cohort(*(next(e for r, e, _ in DEMO_ACCOUNTS if r == role)
                            for role in ("programme_lead", "assessor", "learner")))
+        _demo_double_marking()
+    # After the marking above: Jean-Marc's marks were second-marked while he was not yet calibrated.
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))
     from .register.demo import seed_register
@@ -339,13 +352,92 @@ def _demo_evidence() -> None:
             expected_revision=0, checklist_ticked=unit.task.checklist), submit=True)
         if level is None:
             continue
-        version = assessment.claim(assessor, saved.version.id)
         feedback = ("" if outcome == "accepted" else
                     "You name the roles clearly. What is missing is your own practice: give one real example "
                     "for each role from your work with your student educator, and say what changed as a result.")
-        assessment.decide(assessor, assessment.Decision(
-            version.id, outcome, feedback,
-            tuple(assessment.IndicatorJudgement(i, level, "") for i in unit.task.indicator_ids)))
+        # Jean-Marc is not calibrated yet, so each of his marks gets a blind second mark; Rishi agrees.
+        _demo_mark(assessor, saved.version.id, unit, outcome, level, feedback)
+        _demo_mark(_demo_person("second-marker@demo.example.org"), saved.version.id, unit, outcome, level,
+                   "" if outcome == "accepted" else "I agree: one real example for each role would make this.")
+    # The waiting evidence has waited past the turnaround target: the queue flags it overdue.
+    _demo_backdate(evidence.submission_for(learner, units[2].slug).latest.id, days=9)
+
+
+def _demo_mark(assessor: User, version_id: int, unit, outcome: str, level: int, feedback: str = "") -> None:
+    from .assessment import services as assessment
+
+    assessment.claim(assessor, version_id)
+    assessment.decide(assessor, assessment.Decision(
+        version_id, outcome, feedback, tuple(assessment.IndicatorJudgement(i, level, "") for i in unit.task.indicator_ids)))
+
+
+def _demo_person(email: str) -> User:
+    return db.session.execute(db.select(User).where(User.email == email)).scalar_one()
+
+
+def _demo_backdate(version_id: int, days: int) -> None:
+    """Demo only: pretend a submission arrived ``days`` ago (for overdue items)."""
+    from datetime import timedelta
+
+    from .assessment.models import MarkingCase
+    from .evidence.models import EvidenceVersion
+    from .models import utcnow
+
+    when = utcnow() - timedelta(days=days)
+    db.session.execute(db.update(EvidenceVersion).where(EvidenceVersion.id == version_id).values(submitted_at=when))
+    db.session.execute(db.update(MarkingCase).where(MarkingCase.version_id == version_id).values(submitted_at=when))
+    db.session.commit()
+
+
+DEMO_DOUBLE_MARKING = {
+    "kavita@demo.example.org": (
+        "questioning",
+        "I recorded my feedback conversation with my student educator and counted my questions: most were "
+        "closed, and I answered half of them myself. The next week I planned three open questions in advance "
+        "and waited after each one. She talked for longer, and she named a change to her lesson opening "
+        "herself instead of waiting for me to suggest it. The transcript extracts show both conversations."),
+    "yannick@demo.example.org": (
+        "shared-goals",
+        "My student educator and I wrote our goals for the practicum together in the first week. She wanted "
+        "to manage group work; I wanted her to plan from the syllabus objectives. We agreed on one shared goal "
+        "per fortnight and reviewed it every Friday. By week four she was setting the next goal herself."),
+}
+
+
+def _demo_double_marking() -> None:
+    """Marks that disagree: one moderated by the lead assessor, one left waiting for moderation; and
+    evidence waiting past the turnaround target."""
+    from .assessment import services as assessment
+    from .evidence import services as evidence
+
+    jean_marc, rishi = _demo_user("assessor"), _demo_person("second-marker@demo.example.org")
+    nirmala = _demo_user("lead_assessor")
+    units = {u.slug: u for u in _demo_units()}
+    rubric = _demo_rubric()
+    strong, weak = rubric.level_by_id("accomplished").value, rubric.level_by_id("emerging").value
+    for email, (slug, reflection) in DEMO_DOUBLE_MARKING.items():
+        learner = _demo_person(email)
+        if evidence.learner_submissions(learner):
+            continue
+        unit = units[slug]
+        version_id = evidence.save_draft(learner, slug, evidence.DraftInput(
+            _demo_reflection(unit, "accepted", reflection), "", 0, checklist_ticked=unit.task.checklist),
+            submit=True).version.id
+        _demo_mark(jean_marc, version_id, unit, "accepted", strong, "A clear, honest account with evidence.")
+        _demo_mark(rishi, version_id, unit, "not_yet", weak,
+                   "The account is clear, but there is no evidence from the student educator's side yet.")
+        if email.startswith("kavita"):
+            assessment.moderate(nirmala, assessment.Decision(
+                version_id, "accepted", "",
+                tuple(assessment.IndicatorJudgement(i, rubric.level_by_id("proficient").value, "")
+                      for i in unit.task.indicator_ids)),
+                "The transcripts are evidence from both sides: proficient, not accomplished; the second mark missed them.")
+        # A second piece of evidence from each, waiting well past the target.
+        other = "clear-communication" if email.startswith("kavita") else "climate-of-trust"
+        waiting = evidence.save_draft(learner, other, evidence.DraftInput(
+            _demo_reflection(units[other], "accepted", reflection), "", 0,
+            checklist_ticked=units[other].task.checklist), submit=True).version.id
+        _demo_backdate(waiting, days=12 if email.startswith("yannick") else 3)
 
 
 DEMO_INVITEE = ("invited@demo.example.org", "Vikash Doorgah")
@@ -362,11 +454,11 @@ def _demo_invitation() -> None:
         db.session.commit()
 
 
-def _demo_reflection(unit, outcome: str) -> str:
+def _demo_reflection(unit, outcome: str, opening: str | None = None) -> str:
     """The demo learner's reflection for a unit, at least as long as its task asks."""
     from .domain.units import count_words
 
-    opening = DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome])
+    opening = opening or DEMO_REFLECTIONS.get(unit.slug, DEMO_REFLECTIONS[outcome])
     paragraphs = (DEMO_GENERAL if outcome == "not_yet" else DEMO_PRACTICE).split("\n\n")
     text, taken = opening, 0
     while count_words(text) < (unit.task.min_words or 0) or taken < 3:

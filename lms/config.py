@@ -84,6 +84,18 @@ class Defaults:
     CALIBRATION_ROUND_SIZE = 3
     # Agreement statistics: an indicator is flagged only with at least this many pairs of marks.
     AGREEMENT_MIN_PAIRS = 10
+    # Assessors see a submission code, never the learner's name or email (False shows names too).
+    BLIND_MARKING = True
+    # The share of submissions drawn at random, when submitted, for a second blind mark (0 to 1).
+    SECOND_MARKING_SHARE = 0.2
+    # A learner may ask for a review of a final decision within this many days.
+    REVIEW_DAYS = 14
+    # The turnaround target, in working days (Monday to Friday in TIMEZONE, less HOLIDAYS, ISO dates).
+    TURNAROUND_WORKING_DAYS = 5
+    TIMEZONE = "Indian/Mauritius"
+    HOLIDAYS: list[str] = []
+    # Submissions per page of the assessment queue.
+    QUEUE_PAGE_SIZE = 25
 
     # The badge issuer, as badges and verifiers show it. Set these for a real deployment.
     ISSUER_NAME = "MCF Mentoring Micro-credential"

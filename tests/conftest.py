@@ -81,6 +81,8 @@ def make_app(database_url: str, instance: Path, **overrides):
         "PASSWORD_HASH_CHEAP": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(16),
+        # No random second marks unless a test asks for them (tests of sampling set it to 1).
+        "SECOND_MARKING_SHARE": 0.0,
         **overrides,
     }
     os.environ["LMS_INSTANCE_PATH"] = str(instance)
@@ -162,8 +164,9 @@ def admin_client(app, make_user):
 
 @pytest.fixture
 def assessor_client(app, make_user):
-    """A signed-in assessor, on a client of its own."""
-    return signed_in(app, make_user, "assessor@example.org", "Asha Assessor", "assessor")
+    """A signed-in, calibrated assessor (lead assessors count as calibrated), on a client of its own:
+    their first marks are final unless drawn for a second mark."""
+    return signed_in(app, make_user, "assessor@example.org", "Asha Assessor", ("assessor", "lead_assessor"))
 
 
 @pytest.fixture(autouse=True)

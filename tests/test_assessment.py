@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from lms.assessment.models import Assessment
+from lms.assessment.models import Assessment, MarkingCase
+from lms.domain.working_days import WorkingCalendar
 from lms.evidence.models import EvidenceVersion
 from lms.extensions import db
 from lms.models import AuditEvent, utcnow
 
-from .conftest import csrf_token, login
+from .conftest import csrf_token, login, signed_in
 from .evidence_helpers import PDF, REFLECTION, assessor_decides, evidence_page, save_evidence
 
 LISTENING = "active-listening-and-rapport"     # task indicators COM.3, COM.4, COM.7 (domain PR)
@@ -28,18 +29,25 @@ def submitted_version_id(app, slug, number=1):
     return versions(app)[(slug, number)][0]
 
 
-def test_the_queue_lists_oldest_first_with_waiting_time_and_filters(app, learner, assessor_client):
+def test_the_queue_lists_oldest_first_by_code_with_working_days_overdue_and_filters(app, learner, assessor_client):
     save_evidence(learner, LISTENING, submit=True)
     save_evidence(learner, ROLES, submit=True)
-    with app.app_context():  # the listening evidence has waited longer
-        first = db.session.get(EvidenceVersion, submitted_version_id(app, LISTENING))
-        first.submitted_at = utcnow() - timedelta(days=2, hours=3)
+    then = utcnow() - timedelta(days=12)
+    with app.app_context():  # the listening evidence has waited longer: well past the 5-working-day target
+        version_id = submitted_version_id(app, LISTENING)
+        db.session.get(EvidenceVersion, version_id).submitted_at = then
+        db.session.get(MarkingCase, version_id).submitted_at = then
+        code = db.session.get(MarkingCase, version_id).code
         db.session.commit()
     page = assessor_client.get("/assess").get_data(as_text=True)
     assert page.index("Active listening and building rapport") < page.index("The many roles of a mentor")
-    assert "2 days 3 hours" in page
+    age = WorkingCalendar("Indian/Mauritius").working_days_between(then, utcnow())
+    assert age >= 8 and f"{age} working days" in page and page.count("overdue</strong>") == 1
+    assert code in page and "Test Teacher" not in page and "teacher@example.org" not in page
+    assert "2 submissions waiting" in page
     only_pi = assessor_client.get("/assess?domain=PI").get_data(as_text=True)
     assert "The many roles of a mentor" in only_pi and "Active listening" not in only_pi
+    assert "1 submission waiting" in only_pi
     only_com = assessor_client.get("/assess?competency=COM").get_data(as_text=True)
     assert "Active listening" in only_com and "roles of a mentor" not in only_com
 
@@ -54,18 +62,24 @@ def test_accepting_evidence_end_to_end(app, learner, assessor_client):
     version_id = submitted_version_id(app, LISTENING)
     assessor_client.post(f"/assess/{version_id}/claim", data={"csrf_token": csrf_token(assessor_client, "/assess")})
     page = assessor_client.get(f"/assess/{version_id}").get_data(as_text=True)
-    assert "I met my student educator" in page and "observation.pdf" in page
+    with app.app_context():
+        code = db.session.get(MarkingCase, version_id).code
+    # Blind: the evidence and its file are shown under the submission code, not the learner's file name.
+    assert "I met my student educator" in page and f"{code}-1.pdf" in page and "observation.pdf" not in page
     assert page.count('type="radio"') == 3 * 4 + 2  # four levels for each of three indicators, two outcomes
     assert "Reserved for you until" in page
-    # The assessor can download the evidence file while assessing it.
-    file_link = page.split('href="/evidence/files/', 1)[1].split('"', 1)[0]
-    with assessor_client.get(f"/evidence/files/{file_link}") as download:
+    # The assessor can download the evidence file while assessing it, named by the code.
+    file_link = page.split('href="/assess/files/', 1)[1].split('"', 1)[0]
+    with assessor_client.get(f"/assess/files/{file_link}") as download:
         assert download.status_code == 200 and download.data == PDF
+        assert f"{code}-1.pdf" in download.headers["Content-Disposition"]
+        assert "observation" not in download.headers["Content-Disposition"]
+    assert assessor_client.get(f"/evidence/files/{file_link}").status_code == 404  # the learner's own route
 
     response = assessor_decides(assessor_client, version_id, PROFICIENT, "accepted", feedback="Clear and specific.",
                                 comments={"COM.4": "Good use of paraphrase."}, claim=False)
     assert response.status_code == 302
-    assert "Decision recorded" in assessor_client.get("/assess").get_data(as_text=True)
+    assert "The decision is final and the learner has been told" in assessor_client.get("/assess").get_data(as_text=True)
 
     learner_page = evidence_page(learner, LISTENING)
     assert "Accepted" in learner_page and "Good use of paraphrase." in learner_page
@@ -132,7 +146,7 @@ def test_a_claim_keeps_other_assessors_out_until_it_expires(app, learner, assess
     assessor_client.post(f"/assess/{version_id}/claim", data={"csrf_token": csrf_token(assessor_client, "/assess")})
     assert "In review" in learner.get("/evidence").get_data(as_text=True)
 
-    make_user("second@example.org", "Sam Second", "assessor")
+    make_user("second@example.org", "Sam Second", ("assessor", "lead_assessor"))
     second = app.test_client()
     login(second, "second@example.org")
     assert "Being assessed by Asha Assessor" in second.get("/assess").get_data(as_text=True)
@@ -170,7 +184,11 @@ def test_who_may_see_what(app, learner, assessor_client, make_user):
     assert learner.get("/assess").status_code == 403
     assert learner.get(f"/assess/{version_id}").status_code == 403
     assessor_decides(assessor_client, version_id, PROFICIENT, "accepted")
-    assert assessor_client.get(f"/assess/{version_id}").status_code == 404  # decided: out of the queue
+    # Decided: out of the queue; the assessor who marked it sees their own mark, read only.
+    own = assessor_client.get(f"/assess/{version_id}").get_data(as_text=True)
+    assert "You have marked this version" in own and 'name="submit"' not in own
+    other = signed_in(app, make_user, "other@example.org", "Olu Other", "assessor")
+    assert other.get(f"/assess/{version_id}").status_code == 404
     assert assessor_client.get("/assess/999999").status_code == 404
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lms import create_app
-from lms.assessment.models import Assessment
+from lms.assessment.models import Assessment, MarkingCase
 from lms.content_store import ContentLoadFailed
 from lms.extensions import db
 from lms.evidence.models import EvidenceVersion, Submission
@@ -96,11 +96,12 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     for line in first.output.splitlines()[1:]:
         role, email, password = line.split()
         logins[role] = (email, password)
-    assert set(logins) == {"learner", "assessor", "admin", "programme_lead"}
+    assert set(logins) == {"learner", "assessor", "lead_assessor", "admin", "programme_lead"}
     with app.app_context():
         # The three demo logins, one invited mentor (whose invitation is kept in instance/mail/), the
-        # programme lead, the demo cohort's thirty mentors and its second assessor.
-        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 36
+        # programme lead, the demo cohort's thirty mentors and its second assessor; the lead assessor, a second
+        # lead assessor and two more learners whose marks disagreed.
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 40
         from lms.mail.services import mail_folder
         assert len(list(mail_folder().glob("*-invitation.eml"))) == 1
         learner_id = db.session.execute(db.select(User.id).where(User.email == logins["learner"][0])).scalar_one()

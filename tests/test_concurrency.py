@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from lms.assessment import services as assessment
-from lms.assessment.models import Assessment, IndicatorScore
+from lms.assessment.models import Assessment, IndicatorScore, Mark, MarkingCase, MarkingNote
 from lms.auth import services as accounts
 from lms.evidence import services as evidence
 from lms.evidence.models import EvidenceVersion
@@ -43,8 +43,9 @@ def run_together(app, jobs):
 def test_two_assessors_deciding_at_once_give_exactly_one_decision(app):
     with app.test_request_context():
         learner = accounts.create_user("learner@example.org", "Lina Learner", "x" * 12)
-        first = accounts.create_user("a1@example.org", "Ann One", "x" * 12, "assessor")
-        second = accounts.create_user("a2@example.org", "Ben Two", "x" * 12, "assessor")
+        # Calibrated (lead assessors), so that one mark is final.
+        first = accounts.create_user("a1@example.org", "Ann One", "x" * 12, ("assessor", "lead_assessor"))
+        second = accounts.create_user("a2@example.org", "Ben Two", "x" * 12, ("assessor", "lead_assessor"))
         version_id = evidence.save_draft(learner, SLUG, evidence.DraftInput(REFLECTION, "", 0), submit=True).version.id
         ids = (first.id, second.id)
 
@@ -58,7 +59,7 @@ def test_two_assessors_deciding_at_once_give_exactly_one_decision(app):
 
     results = run_together(app, [decide(ids[0], "accepted"), decide(ids[1], "not_yet")])
     refused = [r for r in results if isinstance(r, assessment.StaleDecision)]
-    applied = [r for r in results if isinstance(r, Assessment)]
+    applied = [r for r in results if isinstance(r, assessment.MarkResult) and isinstance(r.final, Assessment)]
     assert len(applied) == 1 and len(refused) == 1, results
     assert "already decided" in str(refused[0])
     with app.app_context():
@@ -94,8 +95,8 @@ def _accepted_dsp_learner(app, skip_last=False):
 
     with app.test_request_context():
         learner = accounts.create_user("earner@example.org", "Esha Earner", "x" * 12)
-        assessors = [accounts.create_user(f"as{i}@example.org", f"Assessor {i}", "x" * 12, "assessor")
-                     for i in range(2)]
+        assessors = [accounts.create_user(f"as{i}@example.org", f"Assessor {i}", "x" * 12,
+                                          ("assessor", "lead_assessor")) for i in range(2)]
         versions = []
         for slug in ("empathy-and-respect", "agency-and-wellbeing", "dispositions-journal"):
             version = evidence.save_draft(learner, slug, evidence.DraftInput(REFLECTION, "", 0), submit=True).version
@@ -126,7 +127,7 @@ def test_two_decisions_completing_a_competency_at_once_issue_its_badge_once(app)
         return job
 
     results = run_together(app, [decide(assessor_ids[0], versions[1]), decide(assessor_ids[1], versions[2])])
-    assert all(isinstance(r, Assessment) for r in results), results
+    assert all(isinstance(r, assessment.MarkResult) and r.final is not None for r in results), results
     assert _badge_counts(app) == {"DSP": 1, "PD": 1}
 
 
@@ -149,3 +150,71 @@ def test_the_database_refuses_a_second_copy_of_a_badge(app):
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 2
     assert _badge_counts(app) == {"DSP": 1, "PD": 1}
+
+
+def _marked_once_by_an_uncalibrated_assessor(app, outcome="accepted", level=2):
+    """A submission with its first mark from an uncalibrated assessor: waiting for a second mark."""
+    with app.test_request_context():
+        learner = accounts.create_user("learner@example.org", "Lina Learner", "x" * 12)
+        novice = accounts.create_user("novice@example.org", "Nia Novice", "x" * 12, "assessor")
+        seconds = [accounts.create_user(f"s{i}@example.org", f"Second {i}", "x" * 12, ("assessor", "lead_assessor"))
+                   for i in range(2)]
+        version_id = evidence.save_draft(learner, SLUG, evidence.DraftInput(REFLECTION, "", 0), submit=True).version.id
+        result = assessment.decide(novice, assessment.Decision(
+            version_id, outcome, "feedback", tuple(assessment.IndicatorJudgement(i, level) for i in INDICATORS)))
+        assert result.stage == "second"
+        return version_id, novice.id, [s.id for s in seconds]
+
+
+INDICATORS = ("COM.3", "COM.4", "COM.7")
+
+
+def test_two_second_markers_at_once_give_exactly_one_second_mark(app):
+    version_id, _, second_ids = _marked_once_by_an_uncalibrated_assessor(app)
+
+    def second_mark(assessor_id):
+        def job():
+            return assessment.decide(db.session.get(User, assessor_id), assessment.Decision(
+                version_id, "accepted", "fine", tuple(assessment.IndicatorJudgement(i, 2) for i in INDICATORS)))
+        return job
+
+    results = run_together(app, [second_mark(i) for i in second_ids])
+    applied = [r for r in results if isinstance(r, assessment.MarkResult)]
+    refused = [r for r in results if isinstance(r, assessment.StaleDecision)]
+    assert len(applied) == 1 and len(refused) == 1, results
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Mark).where(Mark.seq == 2)).scalar_one() == 1
+        assert db.session.execute(db.select(db.func.count()).select_from(Assessment)).scalar_one() == 1
+        assert db.session.get(MarkingCase, version_id).stage == "final"
+
+
+def test_a_moderation_and_a_late_first_mark_do_not_both_finalise(app):
+    # The first marks disagree (3s accepted against 1s not yet): moderation.
+    version_id, novice_id, second_ids = _marked_once_by_an_uncalibrated_assessor(app, level=3)
+    with app.test_request_context():
+        lead = accounts.create_user("lead@example.org", "Lee Lead", "x" * 12, "lead_assessor")
+        late = accounts.create_user("late@example.org", "Lou Late", "x" * 12, ("assessor", "lead_assessor"))
+        result = assessment.decide(db.session.get(User, second_ids[0]), assessment.Decision(
+            version_id, "not_yet", "needs work", tuple(assessment.IndicatorJudgement(i, 1) for i in INDICATORS)))
+        assert result.stage == "moderation"
+        lead_id, late_id = lead.id, late.id
+
+    def moderate():
+        return assessment.moderate(db.session.get(User, lead_id), assessment.Decision(
+            version_id, "not_yet", "revise", tuple(assessment.IndicatorJudgement(i, 1) for i in INDICATORS)),
+            "the second mark is right")
+
+    def late_first_mark():  # an assessor whose page (and claim) was from before the first mark
+        return assessment.decide(db.session.get(User, late_id), assessment.Decision(
+            version_id, "accepted", "late", tuple(assessment.IndicatorJudgement(i, 2) for i in INDICATORS)))
+
+    results = run_together(app, [moderate, late_first_mark])
+    assert isinstance(results[0], Assessment), results
+    assert isinstance(results[1], assessment.StaleDecision), results
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Assessment)).scalar_one() == 1
+        assert db.session.execute(db.select(Assessment.outcome)).scalar_one() == "not_yet"
+        assert db.session.execute(db.select(db.func.count()).select_from(Mark)).scalar_one() == 2
+        assert db.session.get(EvidenceVersion, version_id).status == "not_yet"
+        # The late assessor's work is kept as their notes.
+        assert db.session.get(MarkingNote, (version_id, late_id)) is not None

@@ -24,7 +24,8 @@ def test_agreement_json_lists_every_indicator_with_null_for_undefined_figures(ap
 def test_statistics_page_is_for_lead_assessors_and_admins(app, make_user, learner, assessor_client, admin_client):
     lead = signed_in(app, make_user, "lead@example.org", "Lena Lead", "lead_assessor")
     assert learner.get("/statistics").status_code == 403
-    assert assessor_client.get("/statistics").status_code == 403
+    assessor = signed_in(app, make_user, "plain@example.org", "Pat Plain", "assessor")  # not a lead assessor
+    assert assessor.get("/statistics").status_code == 403
     for client in (lead, admin_client):
         page = client.get("/statistics").get_data(as_text=True)
         assert "Agreement by indicator" in page and "Agreement by assessor" in page and "Load" in page

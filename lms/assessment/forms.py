@@ -1,10 +1,10 @@
-"""The assessment form, built for the indicators of one task."""
+"""The assessment form, built for the indicators of one task; the review request and decision forms."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from ..domain.rubrics import Rubric
 
@@ -14,8 +14,12 @@ def field_key(indicator_id: str) -> str:
     return indicator_id.replace(".", "_")
 
 
-def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, **kwargs) -> FlaskForm:
-    """A form with, for each indicator, a level (radio buttons) and a comment; then feedback and decision."""
+def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, with_reason: bool = False,
+                    **kwargs) -> FlaskForm:
+    """A form with, for each indicator, a level (radio buttons) and a comment; then feedback and decision.
+
+    ``with_reason`` adds the moderator's reason for the final decision.
+    """
 
     class AssessmentForm(FlaskForm):
         feedback = TextAreaField("Overall feedback to the learner", validators=[Length(max=10_000)],
@@ -24,6 +28,9 @@ def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, **kwargs) ->
         outcome = RadioField("Decision", choices=["accepted", "not_yet"], validate_choice=False)
         submit = SubmitField("Record decision")
 
+    if with_reason:
+        AssessmentForm.reason = TextAreaField("Reason for the final decision (kept in the audit trail)",
+                                              validators=[Length(max=4000)], render_kw={"rows": 3})
     choices = [str(level.value) for level in rubric.levels]
     for indicator_id in indicator_ids:
         key = field_key(indicator_id)
@@ -33,3 +40,21 @@ def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, **kwargs) ->
                                                                 validators=[Length(max=4000)],
                                                                 render_kw={"rows": 2}))
     return AssessmentForm(**kwargs)
+
+
+class ReviewRequestForm(FlaskForm):
+    """A learner's request for a review of a final decision."""
+
+    reason = TextAreaField("Why should this decision be reviewed?", validators=[DataRequired(), Length(max=4000)],
+                           render_kw={"rows": 4})
+    submit = SubmitField("Ask for a review")
+
+
+class ReviewDecisionForm(FlaskForm):
+    """A lead assessor's decision on a review request."""
+
+    result = RadioField("Review decision", choices=["upheld", "changed"],
+                        validators=[DataRequired(message="Choose: uphold or change.")])
+    response = TextAreaField("Response to the learner", validators=[DataRequired(), Length(max=4000)],
+                             render_kw={"rows": 4})
+    submit = SubmitField("Record review decision")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -31,6 +32,10 @@ from .storage import EvidenceStore, UploadRejected
 MAX_REFLECTION_CHARS = 30_000
 MAX_LINKS = 10
 MAX_FILES = 10
+
+#: Sent (sender: the app) when a draft becomes a submission, inside the same transaction, with
+#: ``version_id``, ``learner_id``, ``unit_slug`` and ``submitted_at``. Assessment opens its case on it.
+evidence_submitted = Namespace().signal("evidence-submitted")
 
 
 class EvidenceError(Exception):
@@ -290,10 +295,11 @@ def _submit(version: EvidenceVersion) -> None:
     if minimum and words < minimum:
         raise EvidenceError(f"Your draft is saved but not submitted: this task asks for at least {minimum} words "
                             f"and the reflection has {words}, so {_more_words(minimum - words)} needed.")
+    now = utcnow()
     result = db.session.execute(
         db.update(EvidenceVersion)
         .where(EvidenceVersion.id == version.id, EvidenceVersion.status == DRAFT)
-        .values(status=SUBMITTED, submitted_at=utcnow())
+        .values(status=SUBMITTED, submitted_at=now)
     )
     if result.rowcount != 1:
         db.session.rollback()
@@ -302,6 +308,9 @@ def _submit(version: EvidenceVersion) -> None:
     record_event(submission.learner, "evidence.submitted", f"evidence_version:{version.id}",
                  learner_id=submission.learner_id, unit=submission.unit_slug,
                  unit_title=catalogue().unit(submission.unit_slug).title, version=version.number)
+    evidence_submitted.send(current_app._get_current_object(), version_id=version.id,
+                            learner_id=version.submission.learner_id, unit_slug=version.submission.unit_slug,
+                            submitted_at=now)
     db.session.commit()
     db.session.refresh(version)
     # Evidence for a unit's task means the unit has been worked through: count it on the dashboard.
@@ -355,19 +364,12 @@ def status_of(submission: Submission | None) -> str:
 
 
 def file_for_download(user: User, file_id: int) -> EvidenceFile | None:
-    """The file if this user may have it: its learner, or an assessor who may see the submission."""
-    from ..assessment.services import visible_version
-
+    """The file if this user is its learner. Assessors download files from the assessment pages,
+    under the submission's code, so that a file name never tells them whose evidence it is."""
     evidence_file = db.session.get(EvidenceFile, file_id)
-    if evidence_file is None:
+    if evidence_file is None or evidence_file.version.submission.learner_id != user.id:
         return None
-    submission = evidence_file.version.submission
-    if submission.learner_id == user.id:
-        return evidence_file
-    latest = submission.latest
-    if user.has_role("assessor") and latest is not None and visible_version(user, latest.id) is not None:
-        return evidence_file
-    return None
+    return evidence_file
 
 
 def download_name(evidence_file: EvidenceFile) -> str:
