@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from dataclasses import replace
 
@@ -47,7 +49,7 @@ def test_accepting_with_one_indicator_at_emerging_is_refused_naming_it(app, lear
     assert "COM.3 is at" not in page and "COM.4 is at" not in page
     # Nothing the assessor entered is lost: the levels and feedback are back on the page.
     assert "Warm and specific about listening." in page
-    assert 'id="level-COM_7-1" name="level_COM_7" value="1"\n                       checked' in page
+    assert re.search(r'id="level-COM_7-1" name="level_COM_7" value="1"\s+checked', page)
     with app.app_context():
         assert db.session.execute(db.select(Assessment)).first() is None
         assert db.session.execute(db.select(RecordEntry)).first() is None
