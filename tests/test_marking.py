@@ -399,3 +399,27 @@ def test_a_lead_gets_the_files_under_the_code_when_moderating_and_reviewing(app,
     with other_lead.get(f"/assess/files/{file_id}") as download:
         assert download.status_code == 200 and f"{code}-1.pdf" in download.headers["Content-Disposition"]
     assert lead.get(f"/assess/files/{file_id}").status_code == 404  # the moderator does not review their own decision
+
+
+def test_a_review_that_changes_an_accepted_decision_reopens_the_evidence(app, make_user, assessor_client):
+    learner = learner_client(app, make_user)
+    save_evidence(learner, LISTENING, submit=True)
+    vid = version_id_of(app)
+    lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
+    assessor_decides(assessor_client, vid, levels(2, 2, 2), "accepted", feedback="Fine.")
+    token = csrf_token(learner, f"/units/{LISTENING}/evidence")
+    learner.post(f"/assess/review-request/{vid}", data={"csrf_token": token, "reason": "COM.7 deserves more."})
+    with app.app_context():
+        review_id = db.session.execute(db.select(ReviewRequest.id)).scalar_one()
+    token = csrf_token(lead, f"/assess/reviews/{review_id}")
+    done = lead.post(f"/assess/reviews/{review_id}", data={"csrf_token": token, "result": "changed",
+                                                           "response": "Revise to show COM.7 at a higher level."})
+    assert done.status_code == 302
+    with app.app_context():
+        statuses = db.session.execute(db.select(EvidenceVersion.number, EvidenceVersion.status)
+                                      .order_by(EvidenceVersion.number)).all()
+        assert [tuple(s) for s in statuses] == [(1, "accepted"), (2, "draft")]  # version 1 keeps its decision
+        review = db.session.get(ReviewRequest, review_id)
+        assert review.status == "changed"
+    page = evidence_page(learner, LISTENING)
+    assert "Reopened for revision" in page and "Revise to show COM.7" in page
