@@ -94,7 +94,8 @@ def decide_through_services(app, slug, levels, outcome="accepted", feedback="", 
         learner = db.session.execute(db.select(User).where(User.email == learner_email)).scalar_one()
         assessor = db.session.execute(db.select(User).where(User.email == "marker@example.org")).scalar_one_or_none()
         if assessor is None:
-            assessor = accounts.create_user("marker@example.org", "Mo Marker", PASSWORD, "assessor")
+            # Calibrated (a lead assessor), so that one mark is final.
+            assessor = accounts.create_user("marker@example.org", "Mo Marker", PASSWORD, ("assessor", "lead_assessor"))
         submission = evidence.submission_for(learner, slug)
         expected = submission.latest.revision if submission and submission.latest.status == "draft" else 0
         version = evidence.save_draft(learner, slug, evidence.DraftInput(REFLECTION, "", expected), submit=True).version
@@ -196,7 +197,7 @@ def test_reopening_is_refused_for_open_or_older_versions_and_without_a_reason(ap
         with pytest.raises(evidence.EvidenceError, match="waiting for assessment"):
             evidence.reopen(waiting, actor=None, reason="Because.")
     with app.test_request_context():
-        marker = accounts.create_user("marker@example.org", "Mo Marker", PASSWORD, "assessor")
+        marker = accounts.create_user("marker@example.org", "Mo Marker", PASSWORD, ("assessor", "lead_assessor"))
         assessment.decide(marker, assessment.Decision(waiting, "accepted", "", tuple(
             assessment.IndicatorJudgement(i, 2) for i in ("COM.3", "COM.4", "COM.7"))))
     with app.test_request_context():
