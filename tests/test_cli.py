@@ -126,7 +126,18 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     assert "was returned “not yet”" in learner.get("/notifications").get_data(as_text=True)
     assessor = app.test_client()
     login(assessor, *logins["assessor"])
-    assert f"{waiting} submissions waiting" in assessor.get("/assess").get_data(as_text=True)
+    with app.app_context():  # his queue: first marks, and second marks of others' first marks (he is calibrated now)
+        jean_marc = db.session.execute(db.select(User.id).where(User.email == logins["assessor"][0])).scalar_one()
+        waiting = db.session.execute(db.select(db.func.count()).select_from(MarkingCase).where(
+            MarkingCase.learner_id != jean_marc,
+            db.or_(MarkingCase.stage == "first",
+                   db.and_(MarkingCase.stage == "second", MarkingCase.first_marker_id != jean_marc)))).scalar_one()
+    queue = assessor.get("/assess").get_data(as_text=True)
+    assert f"{waiting} submission{'s' if waiting != 1 else ''} waiting" in queue and "overdue</strong>" in queue
+    assert "Priya" not in queue and "Kavita" not in queue  # blind
+    moderator = app.test_client()
+    login(moderator, *logins["lead_assessor"])
+    assert "1 submission waiting for moderation" in moderator.get("/assess/moderation").get_data(as_text=True)
 
     # The programme lead's report on the demo cohort has real numbers in every part.
     lead = app.test_client()

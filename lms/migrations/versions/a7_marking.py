@@ -4,7 +4,7 @@ Every version already submitted or decided gets a marking case with a blind code
 at the first mark, decided ones final (so that their learners can ask for a review).
 
 Revision ID: a7_marking
-Revises: a12_content
+Revises: a12_journal
 Create Date: 2026-11-23 15:18:40.735881
 
 """
@@ -18,7 +18,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 # revision identifiers, used by Alembic.
 revision = 'a7_marking'
-down_revision = 'a12_content'
+down_revision = 'a12_journal'
 branch_labels = None
 depends_on = None
 
