@@ -6,10 +6,12 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
 from ..domain.units import count_words
+from ..extensions import db
 from ..record.services import learner_profile
 from . import services
 from .forms import EvidenceForm
@@ -121,6 +123,9 @@ def save(slug: str):
     data = _draft_input(form, request.files.getlist(form.files.name))
     try:
         result = _save_or_submit(slug, data, submit)
+    except IntegrityError:  # the first save of this evidence, made at the same moment elsewhere
+        db.session.rollback()
+        return _page(slug, form, 409, conflict=SAVED_ELSEWHERE)
     except services.EditConflict as exc:
         return _page(slug, form, 409, conflict=str(exc))
     except services.EvidenceError as exc:
@@ -141,6 +146,8 @@ def save(slug: str):
     return redirect(url_for("evidence.submission", slug=slug))
 
 
+SAVED_ELSEWHERE = ("This evidence was saved from another window a moment ago. Nothing was overwritten: your text is "
+                   "shown below so you can copy what you need, then reload the page to see the saved draft.")
 SUBMITTED_MESSAGE = "Submitted for assessment. You will be told here when it is decided."
 
 
@@ -154,6 +161,9 @@ def autosave(slug: str):
         return jsonify(error=" ".join(form.reflection.errors + form.links.errors) or "Not saved."), 400
     try:
         result = services.save_draft(current_user, slug, _draft_input(form))
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(error=SAVED_ELSEWHERE, conflict=True), 409
     except services.EditConflict as exc:
         return jsonify(error=str(exc), conflict=True), 409
     except services.EvidenceError as exc:

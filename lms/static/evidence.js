@@ -26,7 +26,7 @@
   var maxWords = parseInt(form.dataset.maxWords, 10) || 0;
   var maxChars = parseInt(form.dataset.maxChars, 10) || 0;
   var WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}_'\u2019-]*/gu;  // the server's count_words, for a live count
-  var saveTimer = null, countTimer = null, saving = false, again = false, sending = false;
+  var saveTimer = null, countTimer = null, saving = false, again = false, sending = false, waiting;
 
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
@@ -135,6 +135,13 @@
       .catch(function () { say("Not saved (no connection). Your text is kept in this browser."); })
       .then(function () {
         saving = false;
+        if (waiting !== undefined) {
+          var submitter = waiting;
+          waiting = undefined;
+          again = false;
+          form.requestSubmit(submitter || undefined);
+          return;
+        }
         if (again) { again = false; scheduleSave(); }
       });
   }
@@ -156,9 +163,14 @@
 
   form.addEventListener("submit", function (event) {
     if (sending) { event.preventDefault(); return; }  // a double click sends the form once
-    sending = true;
     clearTimeout(saveTimer);
     keep();  // in case this post is refused because the sign-in ended
+    if (saving) {  // an autosave is on its way: send the form once it is back, with the new revision
+      event.preventDefault();
+      waiting = event.submitter || null;
+      return;
+    }
+    sending = true;
   });
   // Back from a refused post: the page may come from the browser's memory; let the form be sent again.
   window.addEventListener("pageshow", function () { sending = false; });
