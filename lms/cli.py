@@ -189,6 +189,9 @@ def demo_seed() -> None:
     seed_round(_demo_user("assessor"))
     from .register.demo import seed_register
     seed_register(_demo_user("learner"))
+    from .journal.demo import seed_journal
+    with public_request_context():
+        seed_journal(_demo_user("learner"))
     click.echo("Demo accounts (passwords are kept in instance/demo-logins.json):")
     for role, email, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role:<14} {email:<28} {logins[email]}")

@@ -74,7 +74,8 @@ class Defaults:
     S3_ACCESS_KEY_ID = None
     S3_SECRET_ACCESS_KEY = None
     S3_PREFIX = "evidence/"
-    # Evidence files are deleted this many months after the learner's last activity (the worker, nightly).
+    # Evidence files are deleted this many months after the end of the learner's cohort (or, without a
+    # cohort, after their last activity), by the worker, nightly; files shown on a public badge stay.
     RETENTION_MONTHS = 24
     # How long opening a submission reserves it for one assessor.
     CLAIM_MINUTES = 30

@@ -134,3 +134,21 @@ def test_feedback_used_in_a_decision_is_hidden_when_withdrawn_and_the_decision_s
         assert db.session.get(JournalEntry, entry_id).hidden_at is not None
         assert services.attached_to(version_id) == []
         assert db.session.get(EvidenceVersion, version_id).status in ("accepted", "submitted")
+
+
+def test_the_journal_is_in_the_data_download_and_goes_with_an_erased_account(app, learner, admin_client):
+    import io
+    import json
+    import zipfile
+
+    post(learner, "/journal/entries", {"kind": "observation", "occurred_on": "2026-10-09", "title": "Form 2 science",
+                                       "body": "Clear starter."})
+    archive = zipfile.ZipFile(io.BytesIO(learner.get("/my/data.zip").data))
+    assert json.loads(archive.read("journal.json"))[0]["title"] == "Form 2 science"
+    with app.app_context():
+        from lms.models import User
+        uid = db.session.execute(db.select(User.id).where(User.email == "teacher@example.org")).scalar_one()
+    from .conftest import submit
+    assert submit(admin_client, f"/admin/users/{uid}/erase", {"confirmation": "teacher@example.org"}).status_code == 302
+    with app.app_context():
+        assert db.session.execute(db.select(JournalEntry)).first() is None

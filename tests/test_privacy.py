@@ -115,3 +115,28 @@ def _exists(app, key):
     from lms.evidence.services import store
     with app.app_context():
         return store().exists(key)
+
+
+def test_a_cohort_learners_files_are_kept_until_months_after_the_cohort_ends(app, earner):  # noqa: F811
+    from datetime import date, timedelta
+
+    from lms.cohorts.models import Cohort, CohortLearner
+    from lms.evidence.services import store
+    from lms.models import User, utcnow
+    from lms.privacy.services import apply_retention
+
+    save_evidence(earner, "questioning", files=[("plan.pdf", PDF)])
+    with app.app_context():
+        key = db.session.execute(db.select(EvidenceFile.storage_key)).scalar_one()
+        uid = db.session.execute(db.select(User.id).where(User.email == "teacher@example.org")).scalar_one()
+        db.session.execute(db.update(EvidenceVersion).values(updated_at=utcnow() - timedelta(days=800)))
+        cohort = Cohort(name="Intake 2024", starts_on=date(2024, 1, 8), ends_on=utcnow().date() - timedelta(days=30))
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add(CohortLearner(user_id=uid, cohort_id=cohort.id))
+        db.session.commit()
+        # Long inactive, but the cohort ended only a month ago: the file stays.
+        assert apply_retention(utcnow(), 24) == 0 and store().exists(key)
+        cohort.ends_on = utcnow().date() - timedelta(days=800)
+        db.session.commit()
+        assert apply_retention(utcnow(), 24) == 1 and not store().exists(key)

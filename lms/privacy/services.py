@@ -1,7 +1,7 @@
 """The learner's data download and account erasure; the one place that erases.
 
 Erasure rule (also in the README): the person's name becomes a pseudonym, their email a
-placeholder and their password unusable; their sign-ins, notifications, reflections, links and
+placeholder and their password unusable; their sign-ins, notifications, mentoring journal, reflections, links and
 evidence files are deleted; the records of what happened (evidence versions, assessments and
 their levels, progress, the audit trail) stay without identity so that programme statistics stay
 true; every badge still valid is revoked with the reason "account erased".
@@ -58,6 +58,7 @@ def data_export(user: User) -> bytes:
             "evidence/: each unit's evidence, version by version: your reflection, links, files, and the final\n"
             "assessment with its feedback and the level given to each indicator.\n"
             "badges/: each badge as its Open Badges 2.0 assertion, its signed 3.0 credential and the baked image.\n"
+            "journal.json: your mentoring journal (entries as written, with the times the app recorded).\n"
             "notifications.json: the messages the app sent you.\n"))
         put_json("account.json", {"name": user.name, "email": user.email, "school": user.school,
                                   "region": user.region, "roles": sorted(user.roles),
@@ -97,6 +98,13 @@ def data_export(user: User) -> bytes:
             put_json(f"{stem}-credential.json", badges.credential_document(assertion))
             if assertion.revoked_at is None:
                 archive.writestr(f"{stem}.png", badges.baked_image(assertion, "png"))
+        from ..journal import services as journal
+        put_json("journal.json", [{
+            "kind": e.kind, "happened_on": e.occurred_on.isoformat(), "title": e.title, "text": e.body,
+            "agreed": e.agreed, "mentee": e.mentee.display_name if e.mentee else None,
+            "goal": e.goal.title if e.goal else None, "mentee_answers": e.answers or None,
+            "written_at": _iso(e.created_at), "edited_at": _iso(e.updated_at)}
+            for e in journal.all_entries(user) if e.hidden_at is None])
         notes = db.session.execute(db.select(Notification).where(Notification.user_id == user.id)
                                    .order_by(Notification.created_at)).scalars()
         put_json("notifications.json", [{"message": n.message, "created_at": _iso(n.created_at),
@@ -150,6 +158,13 @@ def erase(actor: User, user_id: int, confirmation: str, secret: str) -> User:
         db.session.execute(db.delete(EvidenceFile).where(EvidenceFile.version_id.in_(versions)))
         db.session.execute(db.update(EvidenceVersion).where(EvidenceVersion.id.in_(versions))
                            .values(reflection="", links_json="[]"))
+    from ..journal.models import EntryAttachment, FeedbackRequest, JournalEntry, Mentee
+    entries = db.select(JournalEntry.id).where(JournalEntry.learner_id == user.id)
+    db.session.execute(db.delete(EntryAttachment).where(EntryAttachment.entry_id.in_(entries)))
+    db.session.execute(db.delete(FeedbackRequest).where(FeedbackRequest.learner_id == user.id))
+    db.session.execute(db.update(JournalEntry).where(JournalEntry.learner_id == user.id).values(goal_id=None))
+    db.session.execute(db.delete(JournalEntry).where(JournalEntry.learner_id == user.id))
+    db.session.execute(db.delete(Mentee).where(Mentee.learner_id == user.id))
     db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
     forget_mail(user.id)  # their queued and sent emails (addresses, names) go too; none is sent now
@@ -181,8 +196,8 @@ def retention_cutoff(now: datetime, months: int) -> datetime:
 
 
 def apply_retention(now: datetime, months: int) -> int:
-    """Delete evidence files of learners last active more than ``months`` ago; files shared on a
-    badge that is public stay. Returns how many files were deleted.
+    """Delete evidence files ``months`` after the end of the learner's cohort (or, without a cohort,
+    after their last activity); files shared on a badge that is public stay. Returns how many went.
     """
     from ..badges.models import BadgeAssertion
     from ..evidence import services as evidence
@@ -191,8 +206,13 @@ def apply_retention(now: datetime, months: int) -> int:
     cutoff = retention_cutoff(now, months)
     last_activity = (db.select(Submission.learner_id, db.func.max(EvidenceVersion.updated_at).label("last"))
                      .join(EvidenceVersion).group_by(Submission.learner_id).subquery())
-    learners = db.session.execute(db.select(last_activity.c.learner_id)
-                                  .where(last_activity.c.last < cutoff)).scalars().all()
+    from ..cohorts.models import Cohort, CohortLearner
+    # In a cohort: the cohort's end decides. Without one: the learner's last activity.
+    ended = db.select(CohortLearner.user_id).join(Cohort).where(Cohort.ends_on < cutoff.date())
+    in_cohort = db.select(CohortLearner.user_id)
+    learners = db.session.execute(db.select(last_activity.c.learner_id).where(db.or_(
+        last_activity.c.learner_id.in_(ended),
+        db.and_(last_activity.c.last < cutoff, last_activity.c.learner_id.not_in(in_cohort))))).scalars().all()
     if not learners:
         return 0
     public_shared: set[int] = set()
