@@ -14,6 +14,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Signed badges carry their URLs: they are issued for the address this serves on.
+run: export LMS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(BIN)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed

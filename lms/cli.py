@@ -48,8 +48,10 @@ def badges_list(as_json: bool) -> None:
                 "issued_on": a.issued_at.isoformat(),
                 "assertion_url": public_url("badges.assertion", public_id=a.public_id),
                 "credential_url": public_url("badges.credential", public_id=a.public_id),
-                "baked_png_url": public_url("badges.baked", public_id=a.public_id, ext="png"),
-                "baked_svg_url": public_url("badges.baked", public_id=a.public_id, ext="svg"),
+                "credential_png_url": public_url("badges.credential_png", public_id=a.public_id),
+                "credential_svg_url": public_url("badges.credential_svg", public_id=a.public_id),
+                "baked_png_url": public_url("badges.baked_png", public_id=a.public_id),
+                "baked_svg_url": public_url("badges.baked_svg", public_id=a.public_id),
                 "public_page_url": public_url("badges.public_page", public_id=a.public_id),
             })
     if as_json:
@@ -92,6 +94,38 @@ def badges_revoke(assertion_id: str, reason: str) -> None:
         except badge_services.BadgeError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked {assertion.public_id} ({assertion.badge_class_id}, {assertion.recipient_email}).")
+
+
+@badges_cli.command("sign")
+@click.option("--all", "everything", is_flag=True,
+              help="Sign every credential and status list again (after a change of issuer profile).")
+def badges_sign(everything: bool) -> None:
+    """Sign the credentials issued while PUBLIC_BASE_URL was not set (or, with --all, every one)."""
+    from .badges import services as badge_services
+
+    with public_request_context():
+        try:
+            count = badge_services.resign_all() if everything else badge_services.sign_unsigned()
+        except badge_services.BadgeError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Signed {count} credential(s).")
+
+
+@badges_cli.command("rotate-key")
+@click.confirmation_option(prompt="Retire the signing key and sign every credential again with a new one?")
+def badges_rotate_key() -> None:
+    """Retire the signing key (kept in the key history, so what it signed still verifies here) and
+    sign every credential and status list with a new key."""
+    from .badges import keys, services as badge_services
+
+    with public_request_context():
+        try:
+            badge_services.require_base_url()
+        except badge_services.BadgeError as exc:
+            raise click.ClickException(str(exc)) from None
+        method = keys.rotate_key()
+        count = badge_services.resign_all()
+    click.echo(f"New key {method}; {count} credential(s) signed again.")
 
 
 @content_cli.command("check")

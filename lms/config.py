@@ -108,6 +108,9 @@ class Defaults:
     # a did:web needs /.well-known/did.json served over https at that host.
     ISSUER_DID = None
     BADGE_VALIDITY_DAYS = None  # badges do not expire unless set
+    # The organisation's LinkedIn id (the number in its company page's admin URL): "Add to LinkedIn"
+    # then links the certification to that page instead of just naming the issuer.
+    ISSUER_LINKEDIN_ID = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Email (LMS_MAIL_HOST etc.). Without MAIL_HOST each email is written to instance/mail/.

@@ -83,6 +83,8 @@ def make_app(database_url: str, instance: Path, **overrides):
         "SECRET_KEY": secrets.token_hex(16),
         # No random second marks unless a test asks for them (tests of sampling set it to 1).
         "SECOND_MARKING_SHARE": 0.0,
+        # Issuing signs credentials that carry their URLs: it needs the public address.
+        "PUBLIC_BASE_URL": "http://localhost",
         **overrides,
     }
     os.environ["LMS_INSTANCE_PATH"] = str(instance)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -14,7 +15,8 @@ from lms.auth import services as accounts
 from lms.badges import services as badges
 from lms.badges.models import BadgeAssertion
 from lms.content_store import catalogue
-from lms.domain.openbadges import ob3
+from lms.domain.openbadges import baking, dataintegrity, ob3
+from lms.domain.openbadges.verify import verify_anything
 from lms.evidence import services as evidence
 from lms.extensions import db
 from lms.models import User, UserRole
@@ -180,7 +182,7 @@ def test_the_verify_page_takes_an_image_json_or_url(app, earner, client):
                                           "json_text": client.get(f"/badges/credentials/{public_id}.json").data})
     assert "Valid:" in pasted.get_data(as_text=True)
     elsewhere = client.post("/verify", data={"csrf_token": token, "url": "http://169.254.169.254/latest/"})
-    assert "Not valid" in elsewhere.get_data(as_text=True)  # never fetched: not this issuer
+    assert "Not issued here" in elsewhere.get_data(as_text=True)  # never fetched: not this issuer
     junk = client.post("/verify", data={"csrf_token": token, "image": (io.BytesIO(b"hello"), "x.png")})
     assert "Not valid" in junk.get_data(as_text=True)
 
@@ -211,11 +213,14 @@ def test_command_line_list_verify_revoke(app, earner, tmp_path):
     listed = json.loads(runner.invoke(args=["badges", "list", "--json"]).output)
     row = next(r for r in listed if r["badge_class"] == "DSP")
     assert row["recipient"] == "teacher@example.org"
-    for key in ("assertion_url", "credential_url", "baked_png_url", "baked_svg_url"):
-        assert row[key].startswith("http://127.0.0.1:5000/badges/")
-    with app.test_client() as c:
-        (tmp_path / "badge.png").write_bytes(c.get(f"/badges/assertions/{row['id']}/baked.png",
-                                                   base_url="http://127.0.0.1:5000").data)
+    client = app.test_client()
+    for key in ("assertion_url", "credential_url", "credential_png_url", "credential_svg_url", "baked_png_url",
+                "baked_svg_url"):
+        assert row[key].startswith("http://localhost/badges/")  # the configured PUBLIC_BASE_URL
+        assert client.get(row[key]).status_code == 200, key
+    assert b'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"' in client.get(row["credential_svg_url"]).data
+    assert b'xmlns:openbadges="http://openbadges.org"' in client.get(row["baked_svg_url"]).data
+    (tmp_path / "badge.png").write_bytes(client.get(row["baked_png_url"]).data)
     ok = runner.invoke(args=["badges", "verify", str(tmp_path / "badge.png")])
     assert ok.exit_code == 0 and ok.output.startswith("Valid:")
     revoked = runner.invoke(args=["badges", "revoke", row["id"], "--reason", "Withdrawn by the programme"])
@@ -231,11 +236,12 @@ def test_an_expired_badge_says_so_everywhere(app, earner):
     from lms.models import utcnow
 
     public_id = held(app)["DSP"]
-    with app.app_context():
+    with app.test_request_context():
         found = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.public_id == public_id)).scalar_one()
         found.issued_at = utcnow() - timedelta(days=400)
         found.expires_at = utcnow() - timedelta(days=35)
         found.is_public = True
+        badges.sign_credential(found)  # the stored credential says what was signed
         db.session.commit()
     client = app.test_client()
     assert "Expired on" in client.get(f"/b/{public_id}").get_data(as_text=True)
@@ -246,3 +252,139 @@ def test_an_expired_badge_says_so_everywhere(app, earner):
         assert badges.verify(f"http://localhost/badges/assertions/{public_id}").status == "expired"
         result = badges.verify(credential)
         assert result.status == "expired" and result.summary().startswith("Expired:")
+
+
+def forge(genuine: dict) -> tuple[dict, str]:
+    """The attack in issue 9: rename the achievement, put one's own did:key as issuer.id (keeping
+    issuer.name), drop the proof and the status entry, and sign it with one's own key."""
+    attacker = dataintegrity.new_private_key()
+    did = dataintegrity.did_key(attacker.public_key())
+    forged = copy.deepcopy(genuine)
+    forged["credentialSubject"]["achievement"]["name"] = "MCF Master Mentor"
+    forged["issuer"]["id"] = did
+    del forged["proof"], forged["credentialStatus"]
+    return dataintegrity.sign(forged, attacker, f"{did}#{did[len('did:key:'):]}"), did
+
+
+def test_a_credential_signed_by_anyone_else_is_not_issued_here_in_json_png_and_svg(app, earner, client, tmp_path):
+    public_id = held(app)["DSP"]
+    forged, attacker_did = forge(client.get(f"/badges/credentials/{public_id}.json").get_json())
+    text = json.dumps(forged)
+    # The forgery is well made: a verifier that trusts any did:key would call it valid.
+    assert verify_anything(text, lambda url: (0, None)).status == "valid"
+    with app.app_context():
+        badge = catalogue().badge_class("DSP")
+        png, svg = badge.png_path.read_bytes(), badge.svg_path.read_bytes()
+    submissions = {
+        "JSON": {"json_text": text},
+        "PNG": {"image": (io.BytesIO(baking.bake_png(png, None, text)), "badge.png")},
+        "SVG": {"image": (io.BytesIO(baking.bake_svg3(svg, text)), "badge.svg")},
+    }
+    for form, data in submissions.items():
+        page = submit(client, "/verify", data).get_data(as_text=True)
+        verdict = re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+        assert "Not issued here" in verdict and attacker_did in verdict, form
+        assert "Valid" not in verdict and "MCF Master Mentor" not in verdict, form
+    (tmp_path / "forged.json").write_text(text)
+    result = app.test_cli_runner().invoke(args=["badges", "verify", str(tmp_path / "forged.json")])
+    assert result.exit_code == 1 and result.output.startswith("Not issued here") and attacker_did in result.output
+
+
+def test_our_issuer_id_with_someone_elses_signature_is_not_issued_here(app, earner, client):
+    public_id = held(app)["DSP"]
+    genuine = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    forged, attacker_did = forge(genuine)
+    forged["issuer"]["id"] = genuine["issuer"]["id"]  # claims to be us, signed by someone else
+    attacker = dataintegrity.new_private_key()
+    forged = dataintegrity.sign(forged, attacker, dataintegrity.did_key(attacker.public_key()) + "#k")
+    with app.test_request_context():
+        result = badges.verify(json.dumps(forged))
+    assert result.status == "not_issued_here" and result.issuer_name == ""
+    assert "not by a key of MCF Mentoring Micro-credential" in result.summary()
+
+
+def test_the_issuer_is_named_from_our_profile_not_from_the_credential(app, earner, client):
+    public_id = held(app)["DSP"]
+    app.config["ISSUER_NAME"] = "Mauritius Institute of Education"  # the profile now, not what was signed
+    with app.test_request_context():
+        result = badges.verify(client.get(f"/badges/credentials/{public_id}.json").data)
+    assert result.status == "valid" and result.issuer_name == "Mauritius Institute of Education"
+
+
+def test_after_a_key_rotation_old_copies_still_verify_and_new_ones_use_the_new_key(app, earner, client):
+    public_id = held(app)["DSP"]
+    before = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    png_before = client.get(f"/badges/assertions/{public_id}/baked.png").data
+    rotated = app.test_cli_runner().invoke(args=["badges", "rotate-key", "--yes"])
+    assert rotated.exit_code == 0, rotated.output
+    after = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    assert after["issuer"]["id"] != before["issuer"]["id"]
+    with app.test_request_context():
+        assert badges.verify(json.dumps(before)).status == "valid"  # signed by a key in the history
+        assert badges.verify(png_before).status == "valid"
+        assert badges.verify(json.dumps(after)).status == "valid"
+    status_list = client.get(after["credentialStatus"]["statusListCredential"]).get_json()
+    assert status_list["issuer"] == after["issuer"]["id"]
+
+
+def test_nothing_is_signed_on_a_get(app, earner, client):
+    public_id = held(app)["DSP"]
+    first = client.get(f"/badges/credentials/{public_id}.json")
+    status_first = client.get("/badges/status/0").data
+    second = client.get(f"/badges/credentials/{public_id}.json")
+    assert first.data == second.data and client.get("/badges/status/0").data == status_first
+    assert client.get(f"/badges/credentials/{public_id}.json",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    png = client.get(f"/badges/assertions/{public_id}/baked.png")
+    assert png.data == client.get(f"/badges/assertions/{public_id}/baked.png").data
+    assert png.headers["Access-Control-Allow-Origin"] == "*" and png.headers["ETag"]
+    with app.app_context():
+        version = db.session.execute(db.select(BadgeAssertion.credential_version)
+                                     .where(BadgeAssertion.public_id == public_id)).scalar_one()
+    fixed = client.get(f"/badges/assertions/{public_id}/v{version}/baked.png")
+    assert fixed.data == png.data and "immutable" in fixed.headers["Cache-Control"]
+    assert client.get(f"/badges/assertions/{public_id}/v{version + 7}/baked.png").status_code == 302
+
+
+def test_the_credential_is_signed_again_only_when_the_shared_evidence_changes(app, earner, client):
+    public_id = held(app)["DSP"]
+    first = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    page = earner.get("/my/badges").get_data(as_text=True)
+    version_id = re.findall(rf'id="ev-{public_id}-(\d+)"', page)[0]
+    submit(earner, "/my/badges", {"version": [version_id]}, action=f"/my/badges/{public_id}/evidence")
+    second = client.get(f"/badges/credentials/{public_id}.json").get_json()
+    assert second["proof"] != first["proof"] and len(second["evidence"]) == 1
+    submit(earner, "/my/badges", {"version": [version_id]}, action=f"/my/badges/{public_id}/evidence")
+    assert client.get(f"/badges/credentials/{public_id}.json").get_json() == second  # same choice: not re-signed
+    svg3 = client.get(f"/badges/credentials/{public_id}.svg").data
+    assert baking.unbake(svg3).ob3 and json.loads(baking.unbake(svg3).ob3) == second
+
+
+def test_the_status_list_keeps_its_valid_from_and_is_signed_again_only_on_a_change(app, earner, admin_client,
+                                                                                    client):
+    ids = held(app)
+    credential = client.get(f"/badges/credentials/{ids['DSP']}.json").get_json()
+    listing = client.get("/badges/status/0").get_json()
+    assert listing["validFrom"] <= credential["validFrom"]
+    assert client.get("/badges/status/0").get_json() == listing
+    submit(admin_client, "/admin/badges", {"reason": "Evidence was plagiarised"},
+           action=f"/admin/badges/{ids['PD']}/revoke")
+    changed = client.get("/badges/status/0").get_json()
+    assert changed["validFrom"] == listing["validFrom"] and changed["proof"] != listing["proof"]
+    with app.test_request_context():
+        assert badges.verify(json.dumps(credential)).status == "valid"  # the other badge is untouched
+
+
+def test_issuing_needs_the_public_address(app, learner):
+    app.config["PUBLIC_BASE_URL"] = None
+    for slug in PD_UNITS:
+        accept(app, "teacher@example.org", slug)
+    public_id = held(app)["DSP"]  # the achievement is recorded ...
+    assert app.test_client().get(f"/badges/credentials/{public_id}.json").status_code == 404  # ... unsigned
+    refused = app.test_cli_runner().invoke(args=["badges", "sign"])
+    assert refused.exit_code == 1 and "PUBLIC_BASE_URL" in refused.output
+    app.config["PUBLIC_BASE_URL"] = "https://mentoring.example.org"
+    signed = app.test_cli_runner().invoke(args=["badges", "sign"])
+    assert signed.exit_code == 0 and "Signed 2" in signed.output
+    credential = app.test_client().get(f"/badges/credentials/{public_id}.json").get_json()
+    assert credential["credentialStatus"]["statusListCredential"] == "https://mentoring.example.org/badges/status/0"

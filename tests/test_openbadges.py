@@ -88,15 +88,29 @@ def test_recipient_hash_uses_the_lowercased_email():
     assert ob2.hash_email(" Teacher@School.Example ", "salty") == expected
 
 
-def test_baking_and_unbaking_png_and_svg_carry_both_versions():
+def test_a_png_carries_both_versions_and_each_svg_one():
     assertion = json.dumps({"id": "https://issuer.example/badges/assertions/1", "type": "Assertion"})
     cred = json.dumps({"type": ["VerifiableCredential", "OpenBadgeCredential"], "note": "<&]]>"})
     png_bytes = baking.bake_png((ROOT / "badges" / "art" / "COM.png").read_bytes(), assertion, cred)
     assert png_bytes.startswith(baking.PNG_SIGNATURE)
     assert baking.unbake(png_bytes) == baking.Unbaked(assertion, cred)
-    svg_bytes = baking.bake_svg((ROOT / "badges" / "art" / "COM.svg").read_bytes(), assertion, cred)
-    assert baking.unbake(svg_bytes) == baking.Unbaked(assertion, cred)
-    assert b'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"' in svg_bytes
+    artwork = (ROOT / "badges" / "art" / "COM.svg").read_bytes()
+    assert baking.unbake(baking.bake_svg2(artwork, assertion)) == baking.Unbaked(assertion, None)
+    svg3 = baking.bake_svg3(artwork, cred)
+    assert json.loads(baking.unbake(svg3).ob3) == json.loads(cred)  # "]]>" survives, escaped as JSON
+    assert baking.unbake(svg3).ob2 is None
+
+
+def test_the_3_0_svg_is_laid_out_as_the_specification_shows():
+    from xml.dom.minidom import parseString
+
+    svg3 = baking.bake_svg3((ROOT / "badges" / "art" / "COM.svg").read_bytes(), json.dumps({"a": "b"}))
+    root = parseString(svg3).documentElement
+    assert root.tagName == "svg" and root.getAttribute("xmlns:openbadges") == "https://purl.imsglobal.org/ob/v3p0"
+    first = next(n for n in root.childNodes if n.nodeType == n.ELEMENT_NODE)
+    assert first.tagName == "openbadges:credential" and not first.hasAttribute("xmlns:openbadges")
+    assert [n.nodeType for n in first.childNodes] == [first.CDATA_SECTION_NODE]
+    assert json.loads(first.firstChild.data) == {"a": "b"}
 
 
 def test_unbaking_rejects_what_is_not_a_badge_image():

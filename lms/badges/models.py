@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -36,6 +36,11 @@ class BadgeAssertion(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The signed 3.0 credential exactly as served; signed at issuance and again only when what it
+    # carries changes (shared evidence, an endorsement). Each signing is a new version.
+    credential_json: Mapped[str] = mapped_column(Text, default="")
+    credential_version: Mapped[int] = mapped_column(Integer, default=0)
+    credential_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -51,3 +56,30 @@ class BadgeAssertion(db.Model):
         if self.expires_at is not None and self.expires_at <= (now or utcnow()):
             return "expired"
         return "valid"
+
+
+class BadgeImage(db.Model):
+    """A baked image of one credential version, made once when the credential is signed."""
+
+    __tablename__ = "badge_images"
+    __table_args__ = (UniqueConstraint("assertion_id", "form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assertion_id: Mapped[int] = mapped_column(ForeignKey("badge_assertions.id", ondelete="CASCADE"))
+    form: Mapped[str] = mapped_column(String(8))  # png (2.0 and 3.0), svg2, svg3
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BadgeStatusList(db.Model):
+    """A signed revocation status list, stored as served; re-signed only when a status in it changes.
+
+    created_at is its validFrom: it exists before any credential that points to it is issued.
+    """
+
+    __tablename__ = "badge_status_lists"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document_json: Mapped[str] = mapped_column(Text)

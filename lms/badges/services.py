@@ -20,7 +20,7 @@ from ..auth.services import audit
 from ..content_store import catalogue
 from ..domain.badge_classes import BadgeClassDef
 from ..domain.openbadges import baking, dataintegrity, ob2, ob3
-from ..domain.openbadges.verify import Verification, verify_anything
+from ..domain.openbadges.verify import OwnIssuer, Verification, verify_anything
 from ..evidence.models import ACCEPTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..models import User, utcnow
@@ -28,7 +28,7 @@ from ..notifications.services import notify
 from ..record.services import final_decision, learner_profile
 from ..urls import public_url
 from . import keys
-from .models import BadgeAssertion
+from .models import BadgeAssertion, BadgeImage, BadgeStatusList
 
 
 class BadgeError(Exception):
@@ -68,6 +68,12 @@ def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
         notify(learner_id, f"You earned the badge “{badge.name}”.", url_for("badges.mine"), email_kind="badges")
         audit(None, "badge.issued", f"badge_assertion:{assertion.public_id}", badge=badge.id,
               learner_id=learner_id)
+    for assertion in issued:
+        if current_app.config.get("PUBLIC_BASE_URL"):
+            sign_credential(assertion)
+        else:  # the achievement is recorded; `flask badges sign` signs it once the URL is set
+            current_app.logger.warning("PUBLIC_BASE_URL is not set: badge %s is issued but not signed",
+                                       assertion.public_id)
     return issued
 
 
@@ -156,7 +162,8 @@ def alignments(badge: BadgeClassDef) -> list[ob2.Alignment]:
     if badge.kind == "competency":
         competency = framework.competency(badge.target_id)
         return [align(competency.id, competency.title, " ".join(competency.description))] + \
-            [align(i.id, i.id, i.statement) for i in competency.indicators]
+            [align(i.id, i.statement, f"Indicator {i.id} of the competency “{competency.title}”.")
+             for i in competency.indicators]
     if badge.kind == "domain":
         domain = framework.domain(badge.target_id)
         return [align(domain.id, domain.title, domain.summary)] + \
@@ -220,7 +227,7 @@ def assertion_document(assertion: BadgeAssertion) -> tuple[int, dict]:
     return 200, ob2.assertion_json(
         url, badge_class_url=public_url("badges.badge_class", badge_id=badge.id), email=assertion.recipient_email,
         salt=assertion.salt, issued_on=assertion.issued_at,
-        image_url=public_url("badges.baked", public_id=assertion.public_id, ext="png"),
+        image_url=public_url("badges.baked_png", public_id=assertion.public_id),
         evidence=shared_evidence(assertion), expires=assertion.expires_at)
 
 
@@ -237,16 +244,16 @@ def _indicator_results(assertion: BadgeAssertion) -> list[ob3.IndicatorResult]:
         indicator = framework.indicator(indicator_id)
         results.append(ob3.IndicatorResult(
             indicator_id, indicator.statement,
-            ob2.Alignment(indicator.id, public_url("framework.node", node_id=indicator.id), indicator.statement,
+            ob2.Alignment(indicator.statement, public_url("framework.node", node_id=indicator.id), indicator.statement,
                           framework.title, indicator.id),
             tuple(ob3.RubricLevel(level_def.id, level_def.value, level_def.label,
                                   rubric.descriptor(indicator_id, level_def.value)) for level_def in rubric.levels),
-            level))
+            level, rubric.rules[indicator.competency_id].every_indicator_at_least))
     return results
 
 
-def credential_document(assertion: BadgeAssertion) -> dict:
-    """The signed 3.0 OpenBadgeCredential (signed when asked for, so it carries the evidence chosen now)."""
+def unsigned_credential(assertion: BadgeAssertion) -> dict:
+    """The 3.0 OpenBadgeCredential as it would be signed now (with the evidence chosen now)."""
     badge = badge_def(assertion)
     info = issuer_info()
     did = keys.issuer_did()
@@ -256,39 +263,139 @@ def credential_document(assertion: BadgeAssertion) -> dict:
         public_url("badges.badge_class", badge_id=badge.id), name=badge.name, description=badge.description,
         criteria=criteria_text(badge), image_url=public_url("badges.badge_image", badge_id=badge.id, ext="png"),
         tags=badge.tags, alignments=alignments(badge), results=results,
-        achievement_type="Competency" if badge.kind != "credential" else "MicroCredential", issuer=issuer_profile)
+        achievement_type="Competency" if badge.kind != "credential" else "MicroCredential", issuer=issuer_profile,
+        criteria_url=public_url("badges.criteria_page", badge_id=badge.id))
     index = assertion.id
-    document = ob3.credential(
+    return ob3.credential(
         f"urn:uuid:{assertion.public_id}", issuer_did=did, issuer=info, name=badge.name,
         achievement_data=achievement, email=assertion.recipient_email, salt=assertion.salt,
         valid_from=assertion.issued_at, valid_until=assertion.expires_at, results=results,
         status_list_url=public_url("badges.status_list", number=index // ob3.STATUS_LIST_BITS),
         status_index=index, evidence=shared_evidence(assertion))
-    return dataintegrity.sign(document, keys.issuer_key(), keys.verification_method(), created=utcnow())
 
 
-def status_list_document(number: int) -> dict:
-    """The signed revocation list for assertions number*131072 .. (number+1)*131072-1."""
+def require_base_url() -> None:
+    """Refuse to sign without PUBLIC_BASE_URL (BadgeError saying what to set)."""
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        raise BadgeError("Set PUBLIC_BASE_URL (the address the public uses, e.g. https://mentoring.example.org): "
+                         "signed credentials carry their URLs and cannot follow a later change of host.")
+
+
+def sign_credential(assertion: BadgeAssertion) -> None:
+    """Sign the credential, store it as a new version and bake its images once.
+
+    Called at issuance and again only when what the credential carries changes: the evidence the
+    earner shares, or an endorsement added (see credential_changed). Never on a GET.
+    """
+    require_base_url()
+    db.session.flush()  # the assertion's id is its status list index
+    status_list_row(assertion.id // ob3.STATUS_LIST_BITS, not_after=assertion.issued_at)
+    signed = dataintegrity.sign(unsigned_credential(assertion), keys.issuer_key(), keys.verification_method(),
+                                created=utcnow())
+    assertion.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    assertion.credential_version = (assertion.credential_version or 0) + 1
+    assertion.credential_signed_at = utcnow()
+    _bake_images(assertion)
+
+
+def credential_changed(assertion: BadgeAssertion) -> None:
+    """Hook for anything that changes what the credential carries (an endorsement added, say):
+    re-sign it and re-bake its images, in the caller's transaction."""
+    sign_credential(assertion)
+
+
+def _bake_images(assertion: BadgeAssertion) -> None:
+    badge = badge_def(assertion)
+    _, hosted = assertion_document(assertion)
+    ob2_text = json.dumps(hosted)
+    png = badge.png_path.read_bytes()
+    svg = badge.svg_path.read_bytes()
+    images = {
+        "png": baking.bake_png(png, ob2_text, assertion.credential_json),
+        "svg2": baking.bake_svg2(svg, ob2_text),
+        "svg3": baking.bake_svg3(svg, assertion.credential_json),
+    }
+    existing = {i.form: i for i in db.session.execute(
+        db.select(BadgeImage).where(BadgeImage.assertion_id == assertion.id)).scalars()}
+    for form, data in images.items():
+        row = existing.get(form) or BadgeImage(assertion_id=assertion.id, form=form)
+        row.version, row.data = assertion.credential_version, data
+        db.session.add(row)
+
+
+def stored_image(assertion: BadgeAssertion, form: str) -> BadgeImage | None:
+    """The baked image of the current credential version, as made when it was signed."""
+    return db.session.execute(db.select(BadgeImage).where(BadgeImage.assertion_id == assertion.id,
+                                                          BadgeImage.form == form)).scalar_one_or_none()
+
+
+def credential_document(assertion: BadgeAssertion) -> dict | None:
+    """The stored signed 3.0 credential, or None if it was never signed."""
+    return json.loads(assertion.credential_json) if assertion.credential_json else None
+
+
+def status_list_row(number: int, not_after=None) -> BadgeStatusList:
+    """The stored status list, created and signed now if it does not exist yet.
+
+    Its validFrom is its creation time, never later than ``not_after`` (the first credential's validFrom).
+    """
+    row = db.session.get(BadgeStatusList, number)
+    if row is not None:
+        return row
+    created = min(utcnow(), not_after) if not_after is not None else utcnow()
+    row = BadgeStatusList(number=number, created_at=created.replace(microsecond=0))
+    _sign_status_list(row)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # created a moment ago by a concurrent issuance
+        row = db.session.get(BadgeStatusList, number)
+    return row
+
+
+def _sign_status_list(row: BadgeStatusList) -> None:
     size = ob3.STATUS_LIST_BITS
     revoked_ids = db.session.execute(
         db.select(BadgeAssertion.id).where(BadgeAssertion.revoked_at.is_not(None),
-                                           BadgeAssertion.id >= number * size, BadgeAssertion.id < (number + 1) * size)
-    ).scalars()
+                                           BadgeAssertion.id >= row.number * size,
+                                           BadgeAssertion.id < (row.number + 1) * size)).scalars()
     document = ob3.status_list_credential(
-        public_url("badges.status_list", number=number), issuer_did=keys.issuer_did(),
-        revoked={i % size for i in revoked_ids}, valid_from=utcnow())
-    return dataintegrity.sign(document, keys.issuer_key(), keys.verification_method(), created=utcnow())
+        public_url("badges.status_list", number=row.number), issuer_did=keys.issuer_did(),
+        revoked={i % size for i in revoked_ids}, valid_from=row.created_at)
+    row.signed_at = utcnow()
+    row.document_json = json.dumps(dataintegrity.sign(document, keys.issuer_key(), keys.verification_method(),
+                                                      created=row.signed_at), separators=(",", ":"))
 
 
-def baked_image(assertion: BadgeAssertion, ext: str) -> bytes:
-    """The badge artwork carrying the 2.0 assertion and the signed 3.0 credential."""
-    badge = badge_def(assertion)
-    _, assertion_json = assertion_document(assertion)
-    ob2_text = json.dumps(assertion_json)
-    ob3_text = json.dumps(credential_document(assertion))
-    if ext == "png":
-        return baking.bake_png(badge.png_path.read_bytes(), ob2_text, ob3_text)
-    return baking.bake_svg(badge.svg_path.read_bytes(), ob2_text, ob3_text)
+def status_list_document(number: int) -> dict | None:
+    """The stored signed status list, or None if no credential points to it."""
+    row = db.session.get(BadgeStatusList, number)
+    return json.loads(row.document_json) if row else None
+
+
+def resign_all() -> int:
+    """Sign every credential and status list again (after a key rotation or a change of issuer
+    profile); returns how many credentials were signed."""
+    require_base_url()
+    for row in db.session.execute(db.select(BadgeStatusList).with_for_update()).scalars():
+        _sign_status_list(row)
+    count = 0
+    for assertion in db.session.execute(db.select(BadgeAssertion).order_by(BadgeAssertion.id)).scalars():
+        sign_credential(assertion)
+        count += 1
+    db.session.commit()
+    return count
+
+
+def sign_unsigned() -> int:
+    """Sign the credentials issued while PUBLIC_BASE_URL was not set; returns how many."""
+    require_base_url()
+    pending = list(db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.credential_json == "")
+                                      .order_by(BadgeAssertion.id)).scalars())
+    for assertion in pending:
+        sign_credential(assertion)
+    db.session.commit()
+    return len(pending)
 
 
 # --- the earner's choices, and revocation -----------------------------------------------------------------
@@ -313,7 +420,10 @@ def set_shared_evidence(user: User, public_id: str, version_ids: list[int]) -> B
     """Choose which accepted evidence appears with the badge; anything else is ignored."""
     assertion = own_assertion(user, public_id)
     allowed = {v.id for v in shareable_versions(assertion)}
-    assertion.shared_versions_json = json.dumps(sorted(set(version_ids) & allowed))
+    chosen = json.dumps(sorted(set(version_ids) & allowed))
+    if chosen != assertion.shared_versions_json:  # only a real change is signed again
+        assertion.shared_versions_json = chosen
+        credential_changed(assertion)
     db.session.commit()
     return assertion
 
@@ -334,6 +444,11 @@ def revoke(actor: User | None, public_id: str, reason: str) -> BadgeAssertion:
     if result.rowcount != 1:
         db.session.rollback()
         raise BadgeError("This badge was already revoked.")
+    # Lock the list, then read every revocation committed before ours: concurrent revocations queue here.
+    row = db.session.execute(db.select(BadgeStatusList).where(
+        BadgeStatusList.number == assertion.id // ob3.STATUS_LIST_BITS).with_for_update()).scalar_one_or_none()
+    if row is not None:
+        _sign_status_list(row)
     audit(actor, "badge.revoked", f"badge_assertion:{public_id}", reason=reason)
     notify(assertion.user_id, f"Your badge “{badge_def(assertion).name}” was revoked: {reason}",
            url_for("badges.mine"), email_kind="badges")
@@ -344,13 +459,22 @@ def revoke(actor: User | None, public_id: str, reason: str) -> BadgeAssertion:
 
 # --- verification -------------------------------------------------------------------------------------------
 
+def _own_hosts() -> set[str]:
+    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or request.host_url)
+    return {base.netloc, request.host if request else ""} - {""}
+
+
+def owns_url(url: str) -> bool:
+    """Whether a URL is one of this app's own (the only URLs the verifier ever resolves)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.netloc in _own_hosts()
+
+
 def resolve_own(url: str) -> tuple[int, dict | None]:
     """Fetch one of this issuer's documents in-process; other hosts are never contacted."""
-    parts = urlsplit(url)
-    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or request.host_url)
-    own_hosts = {base.netloc, request.host if request else ""}
-    if parts.scheme not in ("http", "https") or parts.netloc not in own_hosts:
+    if not owns_url(url):
         return 0, None
+    parts = urlsplit(url)
     adapter = current_app.url_map.bind(parts.netloc, url_scheme=parts.scheme)
     try:
         endpoint, values = adapter.match(parts.path, method="GET")
@@ -366,23 +490,24 @@ def resolve_own(url: str) -> tuple[int, dict | None]:
         if assertion is None:
             return 404, None
         if endpoint == "badges.credential":
-            return 200, credential_document(assertion)
+            document = credential_document(assertion)
+            return (200, document) if document else (404, None)
         return assertion_document(assertion)
     if endpoint == "badges.status_list":
-        return 200, status_list_document(values["number"])
+        document = status_list_document(values["number"])
+        return (200, document) if document else (404, None)
     return 404, None
 
 
-def own_key_resolver(method: str):
-    """Resolve did:key anywhere, and this issuer's did:web from its own key."""
-    if method.split("#")[0] == keys.issuer_did() and not method.startswith("did:key:"):
-        return keys.issuer_key().public_key()
-    return dataintegrity.resolve_did_key(method)
+def own_issuer() -> OwnIssuer:
+    """This app as the one issuer its verifier vouches for: its profile's name, its keys, its URLs."""
+    return OwnIssuer(name=current_app.config["ISSUER_NAME"], keys=keys.trusted_keys(), dids=keys.trusted_dids(),
+                     owns_url=owns_url)
 
 
 def verify(data: bytes | str, email: str | None = None) -> Verification:
-    """Verify a baked image, JSON or URL of this issuer with this app's own verification code."""
-    result = verify_anything(data, resolve_own, email or None, resolve_key=own_key_resolver)
+    """Verify a baked image, JSON or URL with this app's own code: valid only if this issuer signed it."""
+    result = verify_anything(data, resolve_own, email or None, issuer=own_issuer())
     if result.status == "revoked":  # our own record says when and why
         match = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", result.subject_id)
         found = assertion_by_public_id(match.group(0)) if match else None

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..urls import public_url
 from . import keys, services
 from .forms import RevokeForm, VerifyForm
-from .models import BadgeAssertion
+from .models import BadgeAssertion, BadgeStatusList
 
 bp = Blueprint("badges", __name__)
 
@@ -74,33 +74,92 @@ def assertion(public_id: str):
     return _json(document, status)
 
 
-@bp.get("/badges/assertions/<public_id>/baked.<any(png, svg):ext>")
-def baked(public_id: str, ext: str):
-    """The badge image baked with the 2.0 assertion and the signed 3.0 credential."""
-    found = services.assertion_by_public_id(public_id) or abort(404)
-    data = services.baked_image(found, ext)
-    name = f"{found.badge_class_id.lower()}-badge.{ext}"
-    response = send_file(io.BytesIO(data), mimetype="image/png" if ext == "png" else "image/svg+xml",
-                         as_attachment=request.args.get("download") == "1", download_name=name, max_age=0)
+IMAGE_FORMS = {"png": ("png", "image/png"), "svg2": ("svg", "image/svg+xml"), "svg3": ("svg", "image/svg+xml")}
+
+
+def _stored(document_text: str, etag: str, download_name: str | None = None):
+    """A stored JSON document exactly as signed, revalidated by its ETag."""
+    response = current_app.response_class(document_text, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-cache"
+    if download_name:
+        response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    response.set_etag(etag)
+    return response.make_conditional(request)
+
+
+def _image(found: BadgeAssertion, form: str, version: int | None = None):
+    """A baked image as made when the credential was signed. At its versioned URL the bytes can
+    never change, so it may be cached for a year; the plain URL is revalidated by ETag."""
+    image = services.stored_image(found, form) or abort(404)
+    if version is not None and version != image.version:
+        return redirect(url_for(request.endpoint, public_id=found.public_id), 302)
+    ext, mimetype = IMAGE_FORMS[form]
+    name = f"{found.badge_class_id.lower()}-badge{'-ob2' if form == 'svg2' else ''}.{ext}"
+    response = send_file(io.BytesIO(image.data), mimetype=mimetype, download_name=name,
+                         as_attachment=request.args.get("download") == "1", etag=False, conditional=False)
+    response.set_etag(f"{found.public_id}-{form}-{image.version}")
+    response.headers["Access-Control-Allow-Origin"] = "*"  # like the JSON: verifiers anywhere may read it
+    response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if version is not None
+                                         else "no-cache")
     if ext == "svg":
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return response.make_conditional(request)
+
+
+@bp.get("/badges/assertions/<public_id>/baked.png", defaults={"version": None})
+@bp.get("/badges/assertions/<public_id>/v<int:version>/baked.png")
+def baked_png(public_id: str, version: int | None):
+    """The badge image carrying the 2.0 assertion and the signed 3.0 credential."""
+    return _image(services.assertion_by_public_id(public_id) or abort(404), "png", version)
+
+
+@bp.get("/badges/assertions/<public_id>/baked.svg", defaults={"version": None})
+@bp.get("/badges/assertions/<public_id>/v<int:version>/baked.svg")
+def baked_svg(public_id: str, version: int | None):
+    """The SVG baked as Open Badges 2.0 (the 3.0 SVG is a separate download: the two bind one prefix
+    to different namespaces)."""
+    return _image(services.assertion_by_public_id(public_id) or abort(404), "svg2", version)
+
+
+@bp.get("/badges/credentials/<public_id>.png", defaults={"version": None})
+@bp.get("/badges/credentials/<public_id>/v<int:version>.png")
+def credential_png(public_id: str, version: int | None):
+    """The PNG carrying the signed 3.0 credential (and the 2.0 assertion beside it)."""
+    return _image(services.assertion_by_public_id(public_id) or abort(404), "png", version)
+
+
+@bp.get("/badges/credentials/<public_id>.svg", defaults={"version": None})
+@bp.get("/badges/credentials/<public_id>/v<int:version>.svg")
+def credential_svg(public_id: str, version: int | None):
+    """The SVG baked as Open Badges 3.0: the signed credential in <openbadges:credential>."""
+    return _image(services.assertion_by_public_id(public_id) or abort(404), "svg3", version)
 
 
 @bp.get("/badges/credentials/<public_id>.json")
 def credential(public_id: str):
-    """The signed Open Badges 3.0 credential."""
+    """The signed Open Badges 3.0 credential, exactly as stored when it was signed."""
     found = services.assertion_by_public_id(public_id) or abort(404)
-    response = _json(services.credential_document(found))
-    if request.args.get("download") == "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="{found.badge_class_id.lower()}-credential.json"'
-    return response
+    if not found.credential_json:
+        abort(404)
+    download = f"{found.badge_class_id.lower()}-credential.json" if request.args.get("download") == "1" else None
+    return _stored(found.credential_json, f"{found.public_id}-{found.credential_version}", download)
 
 
 @bp.get("/badges/status/<int:number>")
 def status_list(number: int):
-    """The signed BitstringStatusList credential that marks revoked 3.0 credentials."""
-    return _json(services.status_list_document(number))
+    """The signed BitstringStatusList credential that marks revoked 3.0 credentials, as stored."""
+    row = db.session.get(BadgeStatusList, number) or abort(404)
+    return _stored(row.document_json, f"status-{number}-{int(row.signed_at.timestamp())}")
+
+
+@bp.get("/badges/classes/<badge_id>/criteria")
+def criteria_page(badge_id: str):
+    """The badge class's criteria for people: what it takes to earn it, and what it aligns to."""
+    badge = catalogue().badge_class(badge_id) or abort(404)
+    return render_template("badges/criteria.html", badge=badge,
+                           criteria_html=render_markdown(services.criteria_text(badge)),
+                           alignments=services.alignments(badge), issuer=services.issuer_info())
 
 
 @bp.get("/.well-known/did.json")
@@ -122,7 +181,7 @@ def mine():
     for found in services.badges_of(current_user):
         badge = services.badge_def(found)
         page_url = public_url("badges.public_page", public_id=found.public_id)
-        image_url = public_url("badges.baked", public_id=found.public_id, ext="png")
+        image_url = public_url("badges.baked_png", public_id=found.public_id)
         items.append({
             "assertion": found, "badge": badge, "page_url": page_url, "image_url": image_url,
             "criteria_html": render_markdown(services.criteria_text(badge)),
@@ -135,12 +194,17 @@ def mine():
 
 
 def _linkedin_url(found: BadgeAssertion, badge, page_url: str) -> str:
-    query = urlencode({
-        "startTask": "CERTIFICATION_NAME", "name": badge.name,
-        "organizationName": current_app.config["ISSUER_NAME"],
-        "issueYear": found.issued_at.year, "issueMonth": found.issued_at.month,
-        "certUrl": page_url, "certId": found.public_id,
-    })
+    fields = {"startTask": "CERTIFICATION_NAME", "name": badge.name}
+    organisation = current_app.config.get("ISSUER_LINKEDIN_ID")
+    if organisation:  # LinkedIn then links the certification to the organisation's page
+        fields["organizationId"] = organisation
+    else:
+        fields["organizationName"] = current_app.config["ISSUER_NAME"]
+    fields.update({"issueYear": found.issued_at.year, "issueMonth": found.issued_at.month})
+    if found.expires_at is not None:
+        fields.update({"expirationYear": found.expires_at.year, "expirationMonth": found.expires_at.month})
+    fields.update({"certUrl": page_url, "certId": found.public_id})
+    query = urlencode(fields)
     return f"https://www.linkedin.com/profile/add?{query}"
 
 
@@ -199,7 +263,11 @@ def public_page(public_id: str):
                            criteria_html=render_markdown(services.criteria_text(badge)),
                            issuer=services.issuer_info(), shared=shared, catalogue=catalogue(),
                            render_markdown=render_markdown, status=found.status(),
-                           assertion_url=public_url("badges.assertion", public_id=found.public_id))
+                           assertion_url=public_url("badges.assertion", public_id=found.public_id),
+                           page_url=public_url("badges.public_page", public_id=found.public_id),
+                           share_image=public_url("badges.badge_image", badge_id=badge.id, ext="png"),
+                           share_description=f"{found.user.name} earned “{badge.name}” from "
+                                             f"{current_app.config['ISSUER_NAME']}. {badge.description}")
 
 
 # --- anyone: verify ----------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Baking badge images: Open Badges 2.0 by openbadges-bakery, 3.0 alongside it; and unbaking both.
 
 A baked PNG carries the 2.0 assertion in an iTXt chunk with the keyword ``openbadges`` and the 3.0
-credential in one with the keyword ``openbadgecredential``. A baked SVG carries them in
-``<openbadges:assertion>`` (http://openbadges.org) and ``<openbadges:credential>``
-(https://purl.imsglobal.org/ob/v3p0) elements.
+credential in one with the keyword ``openbadgecredential``. The two SVG forms bind the prefix
+``openbadges`` to different namespaces, so each SVG carries one version: 2.0 in
+``<openbadges:assertion>`` (http://openbadges.org), 3.0 in ``<openbadges:credential>`` holding the
+credential in CDATA, with xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" on the svg element,
+exactly as the Open Badges 3.0 specification shows.
 """
 
 from __future__ import annotations
@@ -41,13 +43,16 @@ def _itxt(keyword: bytes, text: str) -> tuple[bytes, bytes]:
     return b"iTXt", keyword + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
 
 
-def bake_png(image: bytes, ob2_assertion: str, ob3_credential: str) -> bytes:
-    """A copy of the PNG carrying the 2.0 assertion and the 3.0 credential."""
+def bake_png(image: bytes, ob2_assertion: str | None, ob3_credential: str | None) -> bytes:
+    """A copy of the PNG carrying the 2.0 assertion and/or the 3.0 credential."""
     if not image.startswith(PNG_SIGNATURE):
         raise BakingError("the image is not a PNG")
-    with bakery_bake(io.BytesIO(image), ob2_assertion) as baked:
-        ob2_png = baked.read()
-    chunks = [c for c in png.Reader(bytes=ob2_png).chunks()
+    if ob2_assertion is not None:
+        with bakery_bake(io.BytesIO(image), ob2_assertion) as baked:
+            image = baked.read()
+    if ob3_credential is None:
+        return image
+    chunks = [c for c in png.Reader(bytes=image).chunks()
               if not (c[0] == b"iTXt" and c[1].startswith(OB3_PNG_KEYWORD + b"\x00"))]
     # The credential goes just before the image data, like the bakery's own chunk.
     at = next(i for i, (kind, _) in enumerate(chunks) if kind == b"IDAT")
@@ -57,15 +62,27 @@ def bake_png(image: bytes, ob2_assertion: str, ob3_credential: str) -> bytes:
     return out.getvalue()
 
 
-def bake_svg(image: bytes, ob2_assertion: str, ob3_credential: str) -> bytes:
-    """A copy of the SVG carrying the 2.0 assertion and the 3.0 credential."""
+def bake_svg2(image: bytes, ob2_assertion: str) -> bytes:
+    """A copy of the SVG carrying the 2.0 assertion, baked by openbadges-bakery."""
     with bakery_bake(io.BytesIO(image), ob2_assertion) as baked:
-        document = parseString(baked.read())
+        return baked.read()
+
+
+def bake_svg3(image: bytes, ob3_credential: str) -> bytes:
+    """A copy of the SVG carrying the 3.0 credential as the specification shows: CDATA inside
+    <openbadges:credential>, the prefix declared on the svg element."""
+    try:
+        document = parseString(image)
+    except Exception as exc:  # defusedxml raises several kinds for hostile or broken XML
+        raise BakingError(f"the SVG cannot be read: {exc}") from None
     root = document.documentElement
-    element = document.createElement("openbadges:credential")
-    # The 2.0 element uses the prefix for http://openbadges.org; this element rebinds it locally.
-    element.setAttribute("xmlns:openbadges", OB3_SVG_NS)
-    element.appendChild(document.createTextNode(ob3_credential))
+    for old in [n for n in root.childNodes if n.nodeType == n.ELEMENT_NODE and n.localName == "credential"
+                and n.namespaceURI == OB3_SVG_NS]:
+        root.removeChild(old)
+    root.setAttribute("xmlns:openbadges", OB3_SVG_NS)
+    element = document.createElementNS(OB3_SVG_NS, "openbadges:credential")
+    # "]]>" would end the CDATA section; \u003e is the same character to a JSON reader.
+    element.appendChild(document.createCDATASection(ob3_credential.replace("]]>", "]]\\u003e")))
     root.insertBefore(element, root.firstChild)
     return document.toxml("utf-8")
 

@@ -32,6 +32,7 @@ class IndicatorResult:
     alignment: Alignment
     levels: tuple[RubricLevel, ...]
     achieved_value: int
+    required_value: int
 
 
 def profile(issuer_did: str, issuer: IssuerInfo) -> dict:
@@ -50,7 +51,7 @@ def _alignment(a: Alignment) -> dict:
 
 def achievement(url: str, *, name: str, description: str, criteria: str, image_url: str, tags: tuple[str, ...],
                 alignments: list[Alignment], results: list[IndicatorResult], achievement_type: str,
-                issuer: dict) -> dict:
+                issuer: dict, criteria_url: str | None = None) -> dict:
     """The Achievement: the badge class with its criteria, alignments and the rubric behind each result."""
     data = {
         "id": url,
@@ -58,7 +59,7 @@ def achievement(url: str, *, name: str, description: str, criteria: str, image_u
         "achievementType": achievement_type,
         "name": name,
         "description": description,
-        "criteria": {"id": url, "narrative": criteria},
+        "criteria": {"id": criteria_url or url, "narrative": criteria},
         "image": {"id": image_url, "type": "Image"},
         "creator": issuer,
         "tag": list(tags),
@@ -70,6 +71,8 @@ def achievement(url: str, *, name: str, description: str, criteria: str, image_u
             "type": ["ResultDescription"],
             "name": f"{r.indicator_id} {r.statement}",
             "resultType": "RubricCriterionLevel",
+            "requiredLevel": f"{url}#result-{r.indicator_id}-"
+                             f"{next(level.id for level in r.levels if level.value == r.required_value)}",
             "alignment": [_alignment(r.alignment)],
             "rubricCriterionLevel": [{
                 "id": f"{url}#result-{r.indicator_id}-{level.id}",

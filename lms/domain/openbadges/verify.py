@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..dates import parse_iso
 from . import dataintegrity, ob3
@@ -19,6 +21,28 @@ from .ob2 import hash_email
 
 Fetch = Callable[[str], tuple[int, dict | None]]
 OB2, OB3 = "Open Badges 2.0", "Open Badges 3.0"
+NOT_ISSUED_HERE = "not_issued_here"
+
+
+@dataclass(frozen=True)
+class OwnIssuer:
+    """The only issuer a verifier vouches for: its name, its keys (current and retired) and its URLs.
+
+    A credential counts as valid only when one of ``keys`` signed it; the issuer is then named from
+    this profile, never from what the credential says about itself.
+    """
+
+    name: str
+    keys: Mapping[str, Ed25519PublicKey]  # verification method id -> public key
+    dids: frozenset[str]
+    owns_url: Callable[[str], bool]
+
+    def resolve_key(self, method: str) -> Ed25519PublicKey:
+        """The public key of one of this issuer's verification methods; ProofError for any other."""
+        key = self.keys.get(method)
+        if key is None:
+            raise dataintegrity.ProofError(f"{method or 'the proof'} is not a key of {self.name}")
+        return key
 
 
 @dataclass
@@ -42,6 +66,12 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
 
+    def not_issued_here(self, problem: str) -> "Verification":
+        """Record that someone else issued (or claims to have issued) it: never valid here."""
+        self.problems.append(problem)
+        self.valid, self.status, self.issuer_name = False, NOT_ISSUED_HERE, ""
+        return self
+
     def fail(self, problem: str) -> "Verification":
         """Record why it is not valid."""
         self.problems.append(problem)
@@ -59,11 +89,14 @@ class Verification:
             return f"Revoked: “{self.badge_name}” was withdrawn by {self.issuer_name}{when}.{reason}"
         if self.status == "expired":
             return f"Expired: “{self.badge_name}” was valid until {self.expires[:10]}."
+        if self.status == NOT_ISSUED_HERE:
+            return ("Not issued here: " + "; ".join(self.problems) + ". This page vouches only for badges this "
+                    "programme signed; ask the issuer named in the badge to verify it.")
         return "Not valid: " + ("; ".join(self.problems) or "this is not an Open Badge.")
 
 
 def verify_anything(data: bytes | str, fetch: Fetch, email: str | None = None, now: datetime | None = None,
-                    resolve_key=dataintegrity.resolve_did_key) -> Verification:
+                    issuer: OwnIssuer | None = None) -> Verification:
     """Verify a baked PNG/SVG, a JSON assertion or credential, or a URL (resolved by ``fetch``)."""
     if isinstance(data, bytes):
         stripped = data.lstrip()
@@ -75,34 +108,37 @@ def verify_anything(data: bytes | str, fetch: Fetch, email: str | None = None, n
             except BakingError as exc:
                 return Verification().fail(str(exc))
             if baked.ob3:
-                return verify_anything(baked.ob3, fetch, email, now, resolve_key)
+                return verify_anything(baked.ob3, fetch, email, now, issuer)
             if baked.ob2:
-                return verify_anything(baked.ob2, fetch, email, now, resolve_key)
+                return verify_anything(baked.ob2, fetch, email, now, issuer)
             return Verification().fail("the image carries no Open Badge")
     text = data.strip()
     if text.startswith(("http://", "https://")):
+        if issuer is not None and not issuer.owns_url(text):
+            return Verification(issuer_id=urlsplit(text).netloc).not_issued_here(
+                f"{text} is not an address of {issuer.name}")
         status, document = fetch(text)
         if document is None:
             return Verification().fail(f"nothing to verify at {text} (HTTP {status})")
-        return verify_document(document, fetch, email, now, fetched_status=status, resolve_key=resolve_key)
+        return verify_document(document, fetch, email, now, fetched_status=status, issuer=issuer)
     try:
         document = json.loads(text)
     except ValueError:
         return Verification().fail("the text is not JSON, a URL or a badge image")
     if not isinstance(document, dict):
         return Verification().fail("the JSON is not an object")
-    return verify_document(document, fetch, email, now, resolve_key=resolve_key)
+    return verify_document(document, fetch, email, now, issuer=issuer)
 
 
 def verify_document(document: dict, fetch: Fetch, email: str | None = None, now: datetime | None = None,
-                    fetched_status: int = 200, resolve_key=dataintegrity.resolve_did_key) -> Verification:
+                    fetched_status: int = 200, issuer: OwnIssuer | None = None) -> Verification:
     """Verify a parsed 2.0 assertion or 3.0 credential."""
     types = document.get("type")
     types = types if isinstance(types, list) else [types]
     if "OpenBadgeCredential" in types or "AchievementCredential" in types:
-        return verify_ob3(document, fetch, email, now, resolve_key)
+        return verify_ob3(document, fetch, email, now, issuer)
     if "Assertion" in types or document.get("revoked") is True:
-        return verify_ob2(document, fetch, email, now, fetched_status)
+        return verify_ob2(document, fetch, email, now, fetched_status, issuer)
     return Verification().fail("the JSON is neither an Open Badges 2.0 assertion nor a 3.0 credential")
 
 
@@ -111,19 +147,24 @@ def _now(now: datetime | None) -> datetime:
 
 
 def verify_ob2(assertion: dict, fetch: Fetch, email: str | None = None, now: datetime | None = None,
-               fetched_status: int = 200) -> Verification:
+               fetched_status: int = 200, issuer: OwnIssuer | None = None) -> Verification:
     """Hosted verification: the assertion as its issuer serves it now, its badge class and issuer."""
     result = Verification(kind=OB2)
     url = assertion.get("id")
     result.subject_id = str(url or "")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return result.fail("the assertion has no hosted URL to check it against")
+    if issuer is not None and not issuer.owns_url(url):
+        result.issuer_id = urlsplit(url).netloc
+        return result.not_issued_here(f"its hosted assertion is at {url}, not at an address of {issuer.name}")
     status, hosted = fetch(url)
     if hosted is None:
         return result.fail(f"the issuer does not serve this assertion (HTTP {status})")
     if status == 410 or hosted.get("revoked") is True:
         result.status, result.revocation_reason = "revoked", str(hosted.get("revocationReason", ""))
         _describe_ob2(result, assertion, fetch)
+        if issuer is not None:
+            result.issuer_name = issuer.name
         return result
     if hosted.get("id") != url:
         return result.fail("the hosted assertion's id is not the URL it is served from")
@@ -131,6 +172,8 @@ def verify_ob2(assertion: dict, fetch: Fetch, email: str | None = None, now: dat
     _describe_ob2(result, hosted, fetch)
     if result.problems:
         return result
+    if issuer is not None:
+        result.issuer_name = issuer.name
     recipient = hosted.get("recipient") or {}
     if email:
         identity = recipient.get("identity", "")
@@ -173,23 +216,40 @@ def _describe_ob2(result: Verification, assertion: dict, fetch: Fetch) -> None:
 
 
 def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: datetime | None = None,
-               resolve_key=dataintegrity.resolve_did_key) -> Verification:
-    """Check the proof, the issuer, the dates, the revocation status and (if given) the recipient."""
+               issuer: OwnIssuer | None = None) -> Verification:
+    """Check the proof, the issuer, the dates, the revocation status and (if given) the recipient.
+
+    With ``issuer``, only a proof by one of its keys counts, and the issuer is named from its profile.
+    """
     result = Verification(kind=OB3, subject_id=str(credential.get("id", "")))
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    claimed = credential.get("issuer")
+    issuer_id = claimed.get("id") if isinstance(claimed, dict) else claimed
     result.issuer_id = str(issuer_id or "")
-    result.issuer_name = str(issuer.get("name", issuer_id)) if isinstance(issuer, dict) else str(issuer_id)
+    result.issuer_name = str(claimed.get("name", issuer_id)) if isinstance(claimed, dict) else str(issuer_id)
     subject = credential.get("credentialSubject") or {}
     achievement = subject.get("achievement") or {}
     result.badge_name, result.badge_url = str(achievement.get("name", "")), str(achievement.get("id", ""))
     result.issued_on = str(credential.get("validFrom") or credential.get("issuanceDate") or "")
+    resolve_key = dataintegrity.resolve_did_key
+    if issuer is not None:
+        proofs = credential.get("proof")
+        proof = (proofs[0] if proofs else {}) if isinstance(proofs, list) else proofs
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        method = method if isinstance(method, str) else ""
+        if not isinstance(issuer_id, str) or issuer_id not in issuer.dids:
+            return result.not_issued_here(f"its issuer is {issuer_id or 'not named'}, not {issuer.name}")
+        if method not in issuer.keys:
+            return result.not_issued_here(f"it names {issuer_id} as its issuer but was signed by "
+                                          f"{method or 'no key'}, not by a key of {issuer.name}")
+        resolve_key = issuer.resolve_key
     try:
         proof = dataintegrity.verify(credential, resolve_key)
     except dataintegrity.ProofError as exc:
         return result.fail(f"the signature does not verify: {exc}")
     if str(proof.get("verificationMethod", "")).split("#")[0] != issuer_id:
         return result.fail("the credential was signed by a key that does not belong to its issuer")
+    if issuer is not None:
+        result.issuer_name = issuer.name
     result.checks.append("The signature is valid and belongs to the issuer.")
     moment = _now(now)
     valid_from = parse_iso(credential.get("validFrom"), naive_is_utc=True)
@@ -206,7 +266,7 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
         result.checks.append(f"It was issued to {result.recipient}.")
     status = credential.get("credentialStatus")
     if status:
-        revoked, problem = _revoked(status, issuer_id, fetch, resolve_key)
+        revoked, problem = _revoked(status, issuer_id, fetch, resolve_key, issuer)
         if problem:
             return result.fail(problem)
         result.checks.append("The issuer's revocation list was checked.")
@@ -223,7 +283,7 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
     return result
 
 
-def _revoked(status: dict, issuer_id, fetch: Fetch, resolve_key) -> tuple[bool, str]:
+def _revoked(status: dict, issuer_id, fetch: Fetch, resolve_key, issuer: OwnIssuer | None) -> tuple[bool, str]:
     if status.get("type") != "BitstringStatusListEntry" or status.get("statusPurpose") != "revocation":
         return False, "its status entry is not a BitstringStatusListEntry for revocation"
     url = status.get("statusListCredential")
@@ -236,7 +296,8 @@ def _revoked(status: dict, issuer_id, fetch: Fetch, resolve_key) -> tuple[bool, 
         return False, f"the status list's signature does not verify: {exc}"
     list_issuer = listing.get("issuer")
     list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
-    if list_issuer != issuer_id:
+    # After a key rotation the list is signed by the current key: any of our own DIDs will do here.
+    if list_issuer != issuer_id and not (issuer is not None and list_issuer in issuer.dids):
         return False, "the status list was not issued by the credential's issuer"
     try:
         index = int(status.get("statusListIndex"))
