@@ -218,6 +218,9 @@ def demo_seed() -> None:
         seed_demo_cohort(*(next(e for r, e, _ in DEMO_ACCOUNTS if r == role)
                            for role in ("programme_lead", "assessor", "learner")))
         _demo_double_marking()
+        if _demo_user("assessor") is not None:
+            from .badges.demo import seed_demo_badges
+            seed_demo_badges(_demo_user("assessor"), _demo_user("admin"))
     # After the marking above: Jean-Marc's marks were second-marked while he was not yet calibrated.
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))
