@@ -39,7 +39,7 @@ def _issue_revoked_demo_badge(assessor: User, admin: User | None, email: str, na
 
     mentor = accounts.create_user(email, name, secrets.token_urlsafe(12), "learner")
     proficient = catalogue().rubric.level_by_id("proficient").value
-    for unit in (u for u in catalogue().units if u.domain_id == "PD"):
+    for unit in (u for u in catalogue().task_units if u.domain_id == "PD"):
         saved = evidence.save_draft(mentor, unit.slug, evidence.DraftInput(
             reflection=DEMO_REFLECTION, links_text="",
             expected_revision=0), submit=True)

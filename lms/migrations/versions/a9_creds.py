@@ -1,14 +1,14 @@
 """credentials signed once and stored: the signed credential on the assertion, baked images, status lists
 
 Revision ID: a9_creds
-Revises: 0003
+Revises: 0004_roles
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a9_creds"
-down_revision = "0003"
+down_revision = "0004_roles"
 branch_labels = None
 depends_on = None
 
