@@ -52,13 +52,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cohorts.views import bp as cohorts_bp
     from .evidence.views import bp as evidence_bp
     from .framework_pages.views import bp as framework_bp
+    from .framework_pages.views import case_bp
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
     from .journal.views import bp as journal_bp
     from .privacy.views import bp as privacy_bp
     from .register.views import bp as register_bp
     for blueprint in (auth_bp, learning_bp, evidence_bp, assessment_bp, notifications_bp, framework_bp, admin_bp,
-                      badges_bp, privacy_bp, register_bp, journal_bp, calibration_bp, stats_bp, cohorts_bp):
+                      badges_bp, privacy_bp, register_bp, journal_bp, calibration_bp, stats_bp, cohorts_bp,
+                      case_bp):
         app.register_blueprint(blueprint)
 
     from .badges.services import init_app as init_badge_issuing

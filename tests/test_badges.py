@@ -388,3 +388,46 @@ def test_issuing_needs_the_public_address(app, learner):
     assert signed.exit_code == 0 and "Signed 2" in signed.output
     credential = app.test_client().get(f"/badges/credentials/{public_id}.json").get_json()
     assert credential["credentialStatus"]["statusListCredential"] == "https://mentoring.example.org/badges/status/0"
+
+
+def test_the_achievement_points_to_its_criteria_page_and_states_what_each_result_requires(app, earner, client):
+    public_id = held(app)["DSP"]
+    achievement = client.get(f"/badges/credentials/{public_id}.json").get_json()["credentialSubject"]["achievement"]
+    criteria_page = client.get(achievement["criteria"]["id"].replace("http://localhost", ""))
+    assert criteria_page.status_code == 200 and criteria_page.mimetype == "text/html"
+    assert "at least Proficient" in criteria_page.get_data(as_text=True)
+    indicator = next(a for a in achievement["alignment"] if a["targetCode"] == "DSP.1")
+    with app.app_context():
+        assert indicator["targetName"] == catalogue().framework.indicator("DSP.1").statement
+    for description in achievement["resultDescription"]:
+        assert description["requiredLevel"].endswith("-proficient")
+        assert description["requiredLevel"] in {level["id"] for level in description["rubricCriterionLevel"]}
+    competency = next(a for a in achievement["alignment"] if a["targetCode"] == "DSP")
+    with app.app_context():
+        parts = catalogue().framework.competency("DSP").description
+    assert len(parts) > 1
+    for part in parts:  # each statement ends as a sentence, however it was written in the framework
+        assert part.strip().rstrip(".") + "." in competency["targetDescription"]
+
+
+def test_sharing_linkedin_open_graph_and_copy_buttons(app, earner):
+    from datetime import datetime, timezone
+
+    public_id = held(app)["DSP"]
+    submit(earner, "/my/badges", {"public": "1"}, action=f"/my/badges/{public_id}/visibility")
+    app.config["ISSUER_LINKEDIN_ID"] = "1234567"
+    with app.app_context():
+        found = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.public_id == public_id)).scalar_one()
+        found.expires_at = datetime(2029, 3, 31, tzinfo=timezone.utc)
+        db.session.commit()
+    mine = earner.get("/my/badges").get_data(as_text=True)
+    link = re.search(r'href="(https://www.linkedin.com/profile/add\?[^"]+)"', mine).group(1).replace("&amp;", "&")
+    assert "organizationId=1234567" in link and "organizationName" not in link
+    assert "expirationYear=2029" in link and "expirationMonth=3" in link
+    assert 'class="button secondary small copy-button"' in mine and "/static/copy.js" in mine
+    assert "<script>" not in mine  # the CSP forbids inline scripts
+    page = app.test_client().get(f"/b/{public_id}").get_data(as_text=True)
+    for tag in ('property="og:title"', 'property="og:description"', 'property="og:image"', 'name="twitter:card"',
+                'name="twitter:image"'):
+        assert tag in page
+    assert 'content="http://localhost/badges/classes/DSP/image.png"' in page

@@ -29,10 +29,10 @@ def test_package_has_a_document_an_item_per_node_and_child_associations():
     assert [i["humanCodingScheme"] for i in items if i["CFItemType"] == "Domain"] == ["PI", "PKS", "PR", "PD"]
     by_code = {i["humanCodingScheme"]: i for i in items}
     assert by_code["COM.4"]["fullStatement"] == "Actively listening to each other during conversations"
-    assert by_code["COM.4"]["uri"] == "https://mcf.example/item/COM.4"
+    assert by_code["COM.4"]["uri"] == f"https://mcf.example/item/{by_code['COM.4']['identifier']}"
     for item in items:
         uuid.UUID(item["identifier"])
-        assert item["CFDocumentURI"]["identifier"] == doc["identifier"]
+        assert "CFDocumentURI" not in item  # a package item has none: its document is the package's
         assert item["lastChangeDateTime"].endswith("+00:00")
     assert len({i["identifier"] for i in items}) == len(items)
 
@@ -67,8 +67,7 @@ def test_case_json_is_served_with_absolute_urls(app, client):
     assert response.status_code == 200 and response.is_json
     pkg = response.get_json()
     com4 = next(i for i in pkg["CFItems"] if i["humanCodingScheme"] == "COM.4")
-    assert com4["uri"] == "http://localhost/framework/COM.4"
-    assert client.get("/framework/COM.4").status_code == 200
+    assert com4["uri"] == f"http://localhost/ims/case/v1p1/CFItems/{com4['identifier']}"
 
 
 def test_public_base_url_is_used_when_configured(database_url, tmp_path):
@@ -76,4 +75,44 @@ def test_public_base_url_is_used_when_configured(database_url, tmp_path):
 
     app = make_app(database_url, tmp_path / "inst", PUBLIC_BASE_URL="https://mentoring.example.org/")
     pkg = app.test_client().get("/framework/case.json").get_json()
-    assert pkg["CFDocument"]["uri"] == "https://mentoring.example.org/framework/case.json"
+    assert pkg["CFDocument"]["uri"] == \
+        f"https://mentoring.example.org/ims/case/v1p1/CFDocuments/{pkg['CFDocument']['identifier']}"
+
+
+def test_every_uri_in_the_package_resolves_to_its_case_1_1_json(app, client):
+    pkg = client.get("/framework/case.json").get_json()
+    doc = pkg["CFDocument"]
+    assert doc["caseVersion"] == "1.1" and "CFPackageURI" not in doc
+    assert all("CFDocumentURI" not in i for i in pkg["CFItems"] + pkg["CFAssociations"])
+    uris = [doc["uri"]] + [i["uri"] for i in pkg["CFItems"]] + [a["uri"] for a in pkg["CFAssociations"]] + \
+        [t["uri"] for t in pkg["CFDefinitions"]["CFItemTypes"]]
+    for uri in uris:
+        assert uri.startswith("http://localhost/ims/case/v1p1/"), uri
+        response = client.get(uri)
+        assert response.status_code == 200 and response.is_json, uri
+    # Each answer in its own 1.1 shape: outside the package, links to the document and the package.
+    document = client.get(doc["uri"]).get_json()
+    assert document["CFPackageURI"]["uri"] == f"http://localhost/ims/case/v1p1/CFPackages/{doc['identifier']}"
+    assert client.get(document["CFPackageURI"]["uri"]).get_json() == pkg
+    com4 = next(i for i in pkg["CFItems"] if i["humanCodingScheme"] == "COM.4")
+    item = client.get(com4["uri"]).get_json()
+    assert item["fullStatement"] == com4["fullStatement"] and item["CFDocumentURI"]["identifier"] == doc["identifier"]
+    linked = client.get(f"/ims/case/v1p1/CFItemAssociations/{com4['identifier']}").get_json()
+    assert linked["CFItem"] == item and len(linked["CFAssociations"]) == 1
+    assert linked["CFAssociations"][0]["associationType"] == "isChildOf"
+    association = client.get(linked["CFAssociations"][0]["uri"]).get_json()
+    assert association["CFDocumentURI"]["identifier"] == doc["identifier"]
+    item_type = client.get(com4["CFItemTypeURI"]["uri"]).get_json()
+    assert [t["title"] for t in item_type["CFItemTypes"]] == ["Indicator"]
+    assert client.get("/ims/case/v1p1/CFDocuments").get_json() == {"CFDocuments": [document]}
+    missing = client.get("/ims/case/v1p1/CFItems/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404 and missing.get_json()["imsx_codeMajor"] == "failure"
+    assert client.get("/framework/COM.4").status_code == 200  # the page for people keeps its URL
+
+
+def test_competency_notes_read_as_sentences():
+    _, pkg = package()
+    for item in pkg["CFItems"]:
+        if item["CFItemType"] == "Competency" and item.get("notes"):
+            assert item["notes"].endswith("."), item["humanCodingScheme"]
+            assert ".." not in item["notes"]

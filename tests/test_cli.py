@@ -100,8 +100,8 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     with app.app_context():
         # The three demo logins, one invited mentor (whose invitation is kept in instance/mail/), the
         # programme lead, the demo cohort's thirty mentors and its second assessor; the lead assessor, a second
-        # lead assessor and two more learners whose marks disagreed.
-        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 40
+        # lead assessor and two more learners whose marks disagreed; and a mentor whose badge was revoked.
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 41
         from lms.mail.services import mail_folder
         assert len(list(mail_folder().glob("*-invitation.eml"))) == 1
         learner_id = db.session.execute(db.select(User.id).where(User.email == logins["learner"][0])).scalar_one()
@@ -112,6 +112,10 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
             db.select(Assessment.outcome).join(EvidenceVersion).join(Submission)
             .where(Submission.learner_id == learner_id).order_by(Assessment.id)).scalars().all()
         assert decided == ["accepted", "not_yet", "accepted", "accepted", "accepted"]
+        from lms.badges.models import BadgeAssertion
+        withdrawn = db.session.execute(db.select(BadgeAssertion).join(User, BadgeAssertion.user_id == User.id)
+                                       .where(User.email == "mentor.withdrawn@demo.example.org")).scalars().all()
+        assert sorted(a.status() for a in withdrawn) == ["revoked", "valid"]
         waiting = db.session.execute(db.select(db.func.count()).select_from(EvidenceVersion)
                                      .where(EvidenceVersion.status == "submitted")).scalar_one()
     assert login(client, *logins["admin"]).status_code == 302

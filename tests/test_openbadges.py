@@ -88,6 +88,13 @@ def test_recipient_hash_uses_the_lowercased_email():
     assert ob2.hash_email(" Teacher@School.Example ", "salty") == expected
 
 
+def test_a_forged_png_or_svg_is_read_like_a_genuine_one():
+    """The verifier sees what an attacker baked; whether it is ours is decided by the keys, not the image."""
+    cred = json.dumps({"type": ["VerifiableCredential", "OpenBadgeCredential"]})
+    png_bytes = baking.bake_png((ROOT / "badges" / "art" / "COM.png").read_bytes(), None, cred)
+    assert baking.unbake(png_bytes) == baking.Unbaked(None, cred)
+
+
 def test_a_png_carries_both_versions_and_each_svg_one():
     assertion = json.dumps({"id": "https://issuer.example/badges/assertions/1", "type": "Assertion"})
     cred = json.dumps({"type": ["VerifiableCredential", "OpenBadgeCredential"], "note": "<&]]>"})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager
 from ..auth.services import audit
 from ..content_store import catalogue
 from ..domain.badge_classes import BadgeClassDef
+from ..domain.case import sentences
 from ..domain.openbadges import baking, dataintegrity, ob2, ob3
 from ..domain.openbadges.verify import OwnIssuer, Verification, verify_anything
 from ..evidence.models import ACCEPTED, EvidenceVersion, Submission
@@ -161,13 +162,13 @@ def alignments(badge: BadgeClassDef) -> list[ob2.Alignment]:
 
     if badge.kind == "competency":
         competency = framework.competency(badge.target_id)
-        return [align(competency.id, competency.title, " ".join(competency.description))] + \
+        return [align(competency.id, competency.title, sentences(competency.description))] + \
             [align(i.id, i.statement, f"Indicator {i.id} of the competency “{competency.title}”.")
              for i in competency.indicators]
     if badge.kind == "domain":
         domain = framework.domain(badge.target_id)
         return [align(domain.id, domain.title, domain.summary)] + \
-            [align(c.id, c.title, " ".join(c.description)) for c in domain.competencies]
+            [align(c.id, c.title, sentences(c.description)) for c in domain.competencies]
     return [align(d.id, d.title, d.summary) for d in framework.domains]
 
 

@@ -1,11 +1,11 @@
-"""Routes that publish the framework: pages with stable URLs, and a CASE 1.1 package."""
+"""Routes that publish the framework: pages with stable URLs, a CASE 1.1 package and the CASE 1.1 REST API."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from ..content_store import catalogue
-from ..domain.case import build_case_package
+from ..domain.case import CaseService, build_case_package, unknown_object
 from ..urls import public_url
 
 bp = Blueprint("framework", __name__, url_prefix="/framework")
@@ -21,18 +21,7 @@ def overview():
 @bp.get("/case.json")
 def case_package():
     """The framework as a 1EdTech CASE 1.1 CFPackage."""
-    package_url = public_url("framework.case_package")
-
-    def url(kind: str, key: str) -> str:
-        if kind == "item":
-            return public_url("framework.node", node_id=key)
-        if kind == "framework":
-            return public_url("framework.overview")
-        if kind in ("document", "package"):
-            return package_url
-        return f"{package_url}#{key}"
-
-    response = current_app.json.response(build_case_package(catalogue().framework, url))
+    response = current_app.json.response(case_service().package)
     response.headers["Access-Control-Allow-Origin"] = "*"  # public data other systems may import
     response.headers["Content-Disposition"] = 'inline; filename="mcf-case.json"'
     response.cache_control.public = True
@@ -60,3 +49,78 @@ def node(node_id: str):
                                                          framework.indicator)):
         return redirect(url_for("framework.node", node_id=upper), 301)
     abort(404)
+
+
+# --- CASE 1.1 REST: what OpenSALT and other CASE consumers read ---------------------------------------------
+
+case_bp = Blueprint("case", __name__, url_prefix="/ims/case/v1p1")
+_services: dict[str, CaseService] = {}
+
+
+def _case_url(kind: str, key: str) -> str:
+    if kind == "framework":
+        return public_url("framework.overview")
+    endpoint = {"document": "case.document", "package": "case.package", "item": "case.item",
+                "association": "case.association", "item_type": "case.item_type"}[kind]
+    return public_url(endpoint, identifier=key)
+
+
+def case_service() -> CaseService:
+    """The package and its REST answers, built once per public address (the content never changes
+    while the app runs)."""
+    base = public_url("framework.overview")
+    service = _services.get(base)
+    if service is None:
+        service = _services[base] = CaseService(build_case_package(catalogue().framework, _case_url), _case_url)
+    return service
+
+
+def _case_json(document: dict | None, identifier: str = ""):
+    response = current_app.json.response(document if document is not None else unknown_object(identifier))
+    response.status_code = 200 if document is not None else 404
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public data other systems may import
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@case_bp.get("/CFDocuments")
+def documents():
+    """getAllCFDocuments."""
+    return _case_json(case_service().documents())
+
+
+@case_bp.get("/CFDocuments/<identifier>")
+def document(identifier: str):
+    """getCFDocument."""
+    return _case_json(case_service().document(identifier), identifier)
+
+
+@case_bp.get("/CFPackages/<identifier>")
+def package(identifier: str):
+    """getCFPackage."""
+    return _case_json(case_service().package_of(identifier), identifier)
+
+
+@case_bp.get("/CFItems/<identifier>")
+def item(identifier: str):
+    """getCFItem."""
+    return _case_json(case_service().item(identifier), identifier)
+
+
+@case_bp.get("/CFAssociations/<identifier>")
+def association(identifier: str):
+    """getCFAssociation."""
+    return _case_json(case_service().association(identifier), identifier)
+
+
+@case_bp.get("/CFItemAssociations/<identifier>")
+def item_associations(identifier: str):
+    """getCFItemAssociations."""
+    return _case_json(case_service().item_associations(identifier), identifier)
+
+
+@case_bp.get("/CFItemTypes/<identifier>")
+def item_type(identifier: str):
+    """getCFItemType."""
+    return _case_json(case_service().item_type(identifier), identifier)

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -42,14 +43,47 @@ def document_loader(url: str, options=None) -> dict:
         raise ProofError(f"unknown JSON-LD context {url}: only {', '.join(LOCAL_CONTEXTS)} are accepted")
     if url not in _loaded:
         _loaded[url] = json.loads(LOCAL_CONTEXTS[url].read_text(encoding="utf-8"))
+        _remember_contexts(_loaded[url])
     return {"contextUrl": None, "documentUrl": url, "document": _loaded[url]}
 
 
-def canonicalize(document: dict) -> str:
+_known_contexts: dict[int, object] = {}  # id -> every dict inside the packaged contexts (kept alive)
+_resolved_known: dict[int, list] = {}
+
+
+def _remember_contexts(node) -> None:
+    if isinstance(node, dict):
+        _known_contexts[id(node)] = node
+        for value in node.values():
+            _remember_contexts(value)
+    elif isinstance(node, list):
+        for value in node:
+            _remember_contexts(value)
+
+
+class _PackagedContextResolver(ContextResolver):
+    """pyld's resolver, except that a scoped context from our packaged contexts is recognised by
+    identity: pyld would otherwise canonicalise it to a cache key every time a typed node is
+    expanded, which is most of the cost of signing or verifying a credential."""
+
+    def resolve(self, active_ctx, context, base, cycles=None):
+        if isinstance(context, dict) and _known_contexts.get(id(context)) is context:
+            resolved = _resolved_known.get(id(context))
+            if resolved is None:
+                resolved = _resolved_known[id(context)] = super().resolve(active_ctx, context, base, cycles)
+            return resolved
+        return super().resolve(active_ctx, context, base, cycles)
+
+
+def _options(**extra) -> dict:
+    return {"documentLoader": document_loader,
+            "contextResolver": _PackagedContextResolver(jsonld._resolved_context_cache, document_loader), **extra}
+
+
+def canonicalize(document: dict | list) -> str:
     """The RDFC-1.0 canonical N-Quads of a JSON-LD document."""
     try:
-        return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                           "documentLoader": document_loader, "safe": True})
+        return jsonld.normalize(document, _options(algorithm="URDNA2015", format="application/n-quads"))
     except jsonld.JsonLdError as exc:
         raise ProofError(f"cannot canonicalise the document: {exc}") from None
 
@@ -57,12 +91,18 @@ def canonicalize(document: dict) -> str:
 def dropped_terms(document: dict) -> list[str]:
     """Properties and types the contexts do not define: canonicalisation would silently drop or
     mangle them, and verifiers would then reject the credential."""
+    return _expand_checked(document)[1]
+
+
+def _expand_checked(document: dict) -> tuple[list | None, list[str]]:
+    """The expanded document and the terms expansion dropped (one expansion serves both the check and
+    the signature: canonicalising the expanded form gives the same N-Quads without the contexts)."""
     dropped: list[str] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
     try:
-        expanded = processor.expand(copy.deepcopy(document), {"documentLoader": document_loader})
+        expanded = processor.expand(copy.deepcopy(document), _options())
     except jsonld.JsonLdError as exc:
-        return [f"(document does not expand: {exc})"]
+        return None, [f"(document does not expand: {exc})"]
 
     def walk(node):
         if isinstance(node, list):
@@ -79,7 +119,7 @@ def dropped_terms(document: dict) -> list[str]:
                     walk(value)
 
     walk(expanded)
-    return dropped
+    return expanded, dropped
 
 
 # --- keys and did:key -----------------------------------------------------------------------------
@@ -126,7 +166,7 @@ def resolve_did_key(verification_method: str) -> Ed25519PublicKey:
 
 # --- eddsa-rdfc-2022 ---------------------------------------------------------------------------------
 
-def _hash_data(document: dict, proof_config: dict) -> bytes:
+def _hash_data(document: dict | list, proof_config: dict) -> bytes:
     proof_hash = hashlib.sha256(canonicalize(proof_config).encode("utf-8")).digest()
     document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
     return proof_hash + document_hash
@@ -140,7 +180,7 @@ def sign(document: dict, private_key: Ed25519PrivateKey, verification_method: st
     verifiers would read differently.
     """
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    dropped = dropped_terms(unsigned)
+    expanded, dropped = _expand_checked(unsigned)
     if dropped:
         raise ProofError(f"terms not defined by the JSON-LD contexts: {', '.join(sorted(set(dropped)))}")
     created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
@@ -152,7 +192,7 @@ def sign(document: dict, private_key: Ed25519PrivateKey, verification_method: st
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(unsigned, proof_config))
+    signature = private_key.sign(_hash_data(expanded, proof_config))
     proof = {k: v for k, v in proof_config.items() if k != "@context"}
     proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
     return {**unsigned, "proof": [proof]}

@@ -69,7 +69,7 @@ def achievement(url: str, *, name: str, description: str, criteria: str, image_u
         data["resultDescription"] = [{
             "id": f"{url}#result-{r.indicator_id}",
             "type": ["ResultDescription"],
-            "name": f"{r.indicator_id} {r.statement}",
+            "name": f"{r.indicator_id}: {r.statement}",
             "resultType": "RubricCriterionLevel",
             "requiredLevel": f"{url}#result-{r.indicator_id}-"
                              f"{next(level.id for level in r.levels if level.value == r.required_value)}",
