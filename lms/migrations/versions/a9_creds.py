@@ -1,14 +1,14 @@
 """credentials signed once and stored: the signed credential on the assertion, baked images, status lists
 
 Revision ID: a9_creds
-Revises: 0004_roles
+Revises: a8_mail
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a9_creds"
-down_revision = "0004_roles"
+down_revision = "a8_mail"
 branch_labels = None
 depends_on = None
 
