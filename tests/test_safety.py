@@ -32,15 +32,17 @@ def test_an_oversized_request_gets_the_apps_own_413_page(database_url, tmp_path,
     assert "Upload too large" in page and "Sign out" in page  # the full page, signed in, not a bare error
 
 
-def test_a_forged_host_header_cannot_change_published_ids(app, earner):  # noqa: F811
+def test_a_forged_host_header_cannot_change_published_ids(app, earner, database_url, tmp_path):  # noqa: F811
     public_id = held(app)["DSP"]
+    # Issuing needs PUBLIC_BASE_URL (the tests set http://localhost): ids never come from the request.
     forged = app.test_client().get(f"/badges/assertions/{public_id}", base_url="http://evil.example")
-    assert forged.status_code == 400
-    genuine = app.test_client().get(f"/badges/assertions/{public_id}").get_json()
-    assert genuine["id"] == f"http://localhost/badges/assertions/{public_id}"
+    assert forged.get_json()["id"] == f"http://localhost/badges/assertions/{public_id}"
+    # Without it, only local hosts are answered, so a forged host cannot reach published JSON either.
+    local_only = make_app(database_url, tmp_path / "local", PUBLIC_BASE_URL=None)
+    assert local_only.test_client().get("/framework/case.json", base_url="http://evil.example").status_code == 400
     # The development server's own address still works, with its port.
-    local = app.test_client().get(f"/badges/assertions/{public_id}", base_url="http://127.0.0.1:5000").get_json()
-    assert local["id"] == f"http://127.0.0.1:5000/badges/assertions/{public_id}"
+    local = local_only.test_client().get("/framework/case.json", base_url="http://127.0.0.1:5000").get_json()
+    assert local["CFDocument"]["uri"].startswith("http://127.0.0.1:5000/ims/case/v1p1/")
 
 
 def test_configured_hosts_and_a_public_base_url(database_url, tmp_path):
