@@ -330,6 +330,12 @@ def stored_image(assertion: BadgeAssertion, form: str) -> BadgeImage | None:
                                                           BadgeImage.form == form)).scalar_one_or_none()
 
 
+def baked_image(assertion: BadgeAssertion, ext: str) -> bytes | None:
+    """The stored baked PNG (2.0 and 3.0) or 3.0 SVG of the current version; None if never signed."""
+    image = stored_image(assertion, "png" if ext == "png" else "svg3")
+    return image.data if image else None
+
+
 def credential_document(assertion: BadgeAssertion) -> dict | None:
     """The stored signed 3.0 credential, or None if it was never signed."""
     return json.loads(assertion.credential_json) if assertion.credential_json else None

@@ -96,8 +96,8 @@ def data_export(user: User) -> bytes:
             _, assertion_json = badges.assertion_document(assertion)
             put_json(f"{stem}-assertion.json", assertion_json)
             put_json(f"{stem}-credential.json", badges.credential_document(assertion))
-            if assertion.revoked_at is None:
-                archive.writestr(f"{stem}.png", badges.baked_image(assertion, "png"))
+            if assertion.revoked_at is None and (image := badges.baked_image(assertion, "png")):
+                archive.writestr(f"{stem}.png", image)
         from ..journal import services as journal
         put_json("journal.json", [{
             "kind": e.kind, "happened_on": e.occurred_on.isoformat(), "title": e.title, "text": e.body,
