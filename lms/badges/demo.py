@@ -11,12 +11,7 @@ from ..models import User, utcnow
 from . import services
 from .models import BadgeAssertion, BadgeStatusList
 
-REVOKED_MENTOR = ("mentor.withdrawn@demo.example.org", "Vikash Doorgah")
-DEMO_REFLECTION = (
-    "With my student educator I tried out what this unit asks: I listened before advising, I asked what she "
-    "noticed in her lesson before saying what I noticed, and I kept notes of our meetings over three weeks. "
-    "Reading the notes back, I can see that she now brings her own questions to our meetings, and that I "
-    "talk less and ask more. I will keep the notes going for the rest of her school-based experience.")
+REVOKED_MENTOR = ("mentor.withdrawn@demo.example.org", "Anjali Seebaluck")
 DEMO_AGE = timedelta(days=2)
 REVOCATION_REASON = "Demo: withdrawn because the evidence turned out to be another teacher's work."
 
@@ -35,14 +30,15 @@ def _issue_revoked_demo_badge(assessor: User, admin: User | None, email: str, na
     from ..assessment import services as assessment
     from ..auth import services as accounts
     from ..content_store import catalogue
+    from ..cli import _demo_reflection
     from ..evidence import services as evidence
 
     mentor = accounts.create_user(email, name, secrets.token_urlsafe(12), "learner")
     proficient = catalogue().rubric.level_by_id("proficient").value
     for unit in (u for u in catalogue().task_units if u.domain_id == "PD"):
         saved = evidence.save_draft(mentor, unit.slug, evidence.DraftInput(
-            reflection=DEMO_REFLECTION, links_text="",
-            expected_revision=0), submit=True)
+            reflection=_demo_reflection(unit, "accepted"), links_text="", expected_revision=0,
+            checklist_ticked=unit.task.checklist), submit=True)
         version = assessment.claim(assessor, saved.version.id)
         assessment.decide(assessor, assessment.Decision(
             version.id, "accepted", "", tuple(assessment.IndicatorJudgement(i, proficient, "")
