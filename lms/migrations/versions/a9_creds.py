@@ -1,14 +1,14 @@
 """credentials signed once and stored: the signed credential on the assertion, baked images, status lists
 
 Revision ID: a9_creds
-Revises: a12_content
+Revises: a8_cohorts
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a9_creds"
-down_revision = "a12_content"
+down_revision = "a8_cohorts"
 branch_labels = None
 depends_on = None
 
