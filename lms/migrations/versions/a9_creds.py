@@ -1,14 +1,14 @@
 """credentials signed once and stored: the signed credential on the assertion, baked images, status lists
 
 Revision ID: a9_creds
-Revises: a8_cohorts
+Revises: a7_marking
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a9_creds"
-down_revision = "a8_cohorts"
+down_revision = "a7_marking"
 branch_labels = None
 depends_on = None
 
