@@ -92,7 +92,7 @@ def _decide(assessor_id, version_id, outcome, hours_after_submission):
         tuple(assessment.IndicatorJudgement(i, level, "") for i in unit.task.indicator_ids)))
     # Known waiting times: the submission is moved back in time from the decision.
     db.session.execute(db.update(EvidenceVersion).where(EvidenceVersion.id == version_id)
-                       .values(submitted_at=decided.decided_at - timedelta(hours=hours_after_submission)))
+                       .values(submitted_at=decided.final.decided_at - timedelta(hours=hours_after_submission)))
     db.session.commit()
 
 
