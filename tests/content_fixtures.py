@@ -82,3 +82,26 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+# A task with two parts and two indicators, for the teaching exemplars in fixtures/listening-exemplars.yaml.
+EXEMPLAR_TASK = {
+    "title": "Record a conversation", "instructions": "Write about one conversation.",
+    "indicators": ["COM.4", "COM.6"], "effort_hours": 2, "min_words": 20, "max_words": 200,
+    "parts": [{"prompt": "**Listening log.** Three listening moves, dated.", "indicators": ["COM.4"]},
+              {"prompt": "**Reflection (20 to 200 words).** What the moves changed.", "indicators": ["COM.6"]}],
+    "checklist": ["The log is attached"],
+}
+EXEMPLAR_FIXTURE = ROOT / "tests" / "fixtures" / "listening-exemplars.yaml"
+
+
+def exemplar_tree(tmp_path: Path, exemplar: str | None = None, units: dict[str, str] | None = None,
+                  name: str = "listening.yaml") -> tuple[Path, Path]:
+    """A content tree whose 'listening' unit has EXEMPLAR_TASK, and modules/exemplars/<name> holding
+    ``exemplar`` (the fixture file's text by default)."""
+    units = {"listening.md": unit_text(evidence_task=EXEMPLAR_TASK), **(units or {})}
+    rubrics, modules = make_tree(tmp_path, units)
+    (modules / "exemplars").mkdir()
+    text = EXEMPLAR_FIXTURE.read_text(encoding="utf-8") if exemplar is None else exemplar
+    (modules / "exemplars" / name).write_text(text, encoding="utf-8")
+    return rubrics, modules

@@ -31,7 +31,7 @@ def run_flask(args, tmp_path, cwd, **env):
 def test_content_check_on_the_shipped_content(app):
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0
-    assert result.output.strip().splitlines()[-1].endswith("38/38 indicators evidenced, 0 problems")
+    assert result.output.strip().splitlines()[-1].endswith(" tasks with exemplars, 0 problems")
 
 
 def test_content_check_reports_broken_units_and_exits_non_zero(tmp_path):
@@ -41,7 +41,7 @@ def test_content_check_reports_broken_units_and_exits_non_zero(tmp_path):
     assert result.returncode == 1
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert any(line.startswith("modules/listening.md:") and "unknown indicator 'COM.99'" in line for line in lines)
-    assert lines[-1] == "content: 0 units, 0/38 indicators evidenced, 39 problems"
+    assert lines[-1] == "content: 0 units, 0/38 indicators evidenced, 0/0 tasks with exemplars, 39 problems"
     assert "Traceback" not in result.stderr
 
 
@@ -51,7 +51,8 @@ def test_content_check_fails_on_quality_problems_the_app_can_run_with(database_u
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "indicator SDS.1 is not asked for by any evidence task" in result.output
-    assert result.output.strip().splitlines()[-1] == "content: 1 units, 1/38 indicators evidenced, 37 problems"
+    assert result.output.strip().splitlines()[-1] == ("content: 1 units, 1/38 indicators evidenced, 0/1 tasks with "
+                                                      "exemplars, 37 problems")
 
 
 def test_a_broken_unit_stops_the_app_with_the_same_message(tmp_path, monkeypatch):

@@ -40,7 +40,8 @@ def test_shipped_framework_has_the_papers_shape():
 def test_shipped_content_has_no_problems_and_covers_every_indicator():
     report = load_content(ROOT / "rubrics", ROOT / "modules")
     assert messages(report) == []
-    assert report.summary() == f"content: {report.unit_count} units, 38/38 indicators evidenced, 0 problems"
+    assert report.summary() == (f"content: {report.unit_count} units, 38/38 indicators evidenced, "
+                                f"{report.tasks_with_exemplars}/{len(report.catalogue.task_units)} tasks with exemplars, 0 problems")
     catalogue = report.catalogue
     assert len(catalogue.units) >= 16
     per_domain = {d.id: len(catalogue.units_in_domain(d.id)) for d in catalogue.framework.domains}
@@ -315,7 +316,7 @@ def test_indicators_no_task_asks_for_are_listed_against_the_framework(tmp_path):
     line = line_of(rubrics / "framework.yaml", "id: COM.6")
     assert f"rubrics/framework.yaml:{line}: indicator COM.6 is not asked for by any evidence task" \
         in messages(report)
-    assert report.summary() == "content: 1 units, 1/38 indicators evidenced, 37 problems"
+    assert report.summary() == "content: 1 units, 1/38 indicators evidenced, 0/1 tasks with exemplars, 37 problems"
     # Coverage is a quality rule: the app can still run on this content.
     assert report.catalogue is not None
 

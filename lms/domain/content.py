@@ -9,6 +9,7 @@ from .framework import Framework, load_framework
 from .problems import ERROR, WARNING, Problem, display_path
 from .badge_classes import BadgeClassDef, load_badge_classes
 from .calibration import CalibrationBank, coverage_problems, load_calibration
+from .exemplars import ExemplarSet, load_exemplars
 from .rubrics import Rubric, load_rubric
 from .units import Unit, parse_unit
 
@@ -26,10 +27,17 @@ class Catalogue:
     rubric: Rubric
     badge_classes: tuple[BadgeClassDef, ...] = ()
     calibration: CalibrationBank = CalibrationBank()  # exemplars for assessors; never shown to learners
+    # Teaching exemplars for learners (modules/exemplars/); separate from the calibration bank.
+    exemplar_sets: tuple[ExemplarSet, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_slug", {u.slug: u for u in self.units})
         object.__setattr__(self, "_badges", {b.id: b for b in self.badge_classes})
+        object.__setattr__(self, "_exemplars", {s.unit_slug: s for s in self.exemplar_sets})
+
+    def exemplars(self, slug: str) -> ExemplarSet | None:
+        """The teaching exemplars of this unit's task, or None when it has none (yet)."""
+        return self._exemplars.get(slug)
 
     def badge_class(self, badge_id: str) -> BadgeClassDef | None:
         """The badge class with this id, or None."""
@@ -78,6 +86,8 @@ class ContentReport:
     unit_count: int = 0
     indicators_evidenced: int = 0
     indicators_total: int = 0
+    tasks_with_exemplars: int = 0
+    task_count: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -92,7 +102,8 @@ class ContentReport:
     def summary(self) -> str:
         """The one-line summary printed by `content check`."""
         return (f"content: {self.unit_count} units, {self.indicators_evidenced}/{self.indicators_total} "
-                f"indicators evidenced, {len(self.problems)} problems")
+                f"indicators evidenced, {self.tasks_with_exemplars}/{self.task_count} tasks with exemplars, "
+                f"{len(self.problems)} problems")
 
     def lines(self) -> list[str]:
         """Every problem as ``path:line: message``, then the summary line."""
@@ -131,6 +142,8 @@ def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None =
     units.sort(key=lambda u: (u.order, u.slug))
     calibration, calibration_problems = load_calibration(Path(rubrics_dir), units, rubric)
     problems.extend(calibration_problems + coverage_problems(calibration, units, Path(rubrics_dir)))
+    exemplar_sets, exemplar_problems = load_exemplars(modules_dir, Path(rubrics_dir), units, framework, rubric)
+    problems.extend(exemplar_problems)
     evidenced = {i for u in units for i in u.evidenced_ids}
     total = 0
     if framework is not None:
@@ -143,11 +156,14 @@ def load_content(rubrics_dir: Path, modules_dir: Path, badges_dir: Path | None =
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     usable = framework is not None and rubric is not None and not any(p.severity == ERROR for p in problems)
     return ContentReport(
-        catalogue=Catalogue(framework, tuple(units), rubric, badge_classes, calibration) if usable else None,
+        catalogue=(Catalogue(framework, tuple(units), rubric, badge_classes, calibration, exemplar_sets)
+                   if usable else None),
         problems=problems,
         unit_count=len(units),
         indicators_evidenced=len(evidenced & {i.id for i in framework.indicators}) if framework else 0,
         indicators_total=total,
+        tasks_with_exemplars=len(exemplar_sets),
+        task_count=sum(1 for u in units if u.task is not None),
     )
 
 

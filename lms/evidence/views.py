@@ -55,6 +55,7 @@ def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, confli
         render_markdown=render_markdown, conflict=conflict, accepted_types=ACCEPTED_DESCRIPTION,
         max_mb=current_app.config["UPLOAD_MAX_MB"], checklist_ticked=ticked, expected=services.expected_length(slug),
         words=count_words(form.reflection.data or ""), max_chars=services.MAX_REFLECTION_CHARS,
+        has_exemplars=catalogue().exemplars(slug) is not None,
     ), status
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..content_store import catalogue
+from ..domain.exemplars import descriptor_conditions, required_level
 from ..evidence import services as evidence_services
 from . import services
 
@@ -58,7 +59,26 @@ def unit(slug: str):
     return render_template("learning/unit.html", unit=found, framework=catalogue().framework,
                            completed=slug in progress.completed_slugs, before=before, after=after,
                            progress=progress, form=FlaskForm(), evidence_action=action,
-                           evidence_label=evidence_services.STATUS_LABELS[status])
+                           evidence_label=evidence_services.STATUS_LABELS[status],
+                           has_exemplars=catalogue().exemplars(slug) is not None)
+
+
+@bp.get("/units/<slug>/exemplars")
+@login_required
+def exemplars(slug: str):
+    """The task's teaching exemplars: an accepted and a not-yet example, annotated against the descriptors.
+
+    Meant to be read after the unit: a learner who has not marked the unit complete is pointed back to it
+    first, but never kept out.
+    """
+    found = catalogue().unit(slug) or abort(404)
+    exemplar_set = catalogue().exemplars(slug) or abort(404)
+    rubric = catalogue().rubric
+    return render_template("learning/exemplars.html", unit=found, exemplar_set=exemplar_set,
+                           framework=catalogue().framework, rubric=rubric,
+                           read_unit=slug in services.completions(current_user),
+                           conditions=lambda ind, value: descriptor_conditions(rubric.descriptor(ind, value)),
+                           required=lambda ind: required_level(ind, catalogue().framework, rubric))
 
 
 @bp.post("/units/<slug>/complete")
