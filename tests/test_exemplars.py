@@ -319,3 +319,6 @@ def test_shipped_exemplars_have_no_problems():
     assert report.task_count == len(catalogue.task_units)
     for found in catalogue.exemplar_sets:
         assert found.accepted and found.not_yet, found.path
+    # The professional dispositions tasks have theirs.
+    for slug in ("agency-and-wellbeing", "dispositions-journal", "empathy-and-respect"):
+        assert catalogue.exemplars(slug) is not None, slug

@@ -100,3 +100,31 @@ def test_a_descriptor_written_as_a_list_of_conditions_is_shown_as_a_list(app, le
     page = learner.get(PAGE).get_data(as_text=True)
     assert ("<ul><li>Three dated listening moves</li><li>What the mentee said after each, in their words</li></ul>"
             in page)
+
+
+def test_the_shipped_examples_render_small_for_a_signed_in_learner(database_url, tmp_path):
+    from .conftest import PASSWORD, login
+    from lms.auth import services as accounts
+
+    shipped = make_app(database_url, tmp_path / "shipped")
+    with shipped.app_context():
+        db.create_all()
+        accounts.create_user("reader@example.org", "A Reader", PASSWORD, "learner")
+        slugs = [s.unit_slug for s in current_catalogue().exemplar_sets]
+    try:
+        client = shipped.test_client()
+        assert login(client, "reader@example.org").status_code == 302
+        assert {"agency-and-wellbeing", "dispositions-journal", "empathy-and-respect"} <= set(slugs)
+        for slug in slugs:
+            response = client.get(f"/units/{slug}/exemplars")
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200 and len(response.data) < 100_000, slug
+            assert "What the assessor saw" in page and "The assessor’s “not yet” feedback" in page, slug
+            assert "See an accepted and a not-yet example" in client.get(f"/units/{slug}").get_data(as_text=True)
+    finally:
+        with shipped.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+            db.engine.dispose()
