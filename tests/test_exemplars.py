@@ -322,3 +322,11 @@ def test_shipped_exemplars_have_no_problems():
     # The professional dispositions tasks have theirs.
     for slug in ("agency-and-wellbeing", "dispositions-journal", "empathy-and-respect"):
         assert catalogue.exemplars(slug) is not None, slug
+
+
+def test_a_descriptor_that_is_text_with_conditions_gives_its_conditions():
+    class Descriptor(str):  # how a rubric may hand back a list: text that also carries its items
+        items = ("Six dated entries", "An ethical tension")
+    assert descriptor_conditions(Descriptor("Six dated entries. An ethical tension.")) == (
+        "Six dated entries", "An ethical tension")
+    assert descriptor_conditions({"a": "One"}) == ("One",)

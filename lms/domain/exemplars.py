@@ -534,6 +534,9 @@ def descriptor_conditions(descriptor) -> tuple[str, ...]:
     """
     if descriptor is None:
         return ()
+    items = getattr(descriptor, "items", None)  # a rubric Descriptor (a str) written as a list keeps its items
+    if isinstance(items, (list, tuple)) and items:
+        return tuple(c for item in items for c in descriptor_conditions(item))
     if isinstance(descriptor, str):
         return (descriptor.strip(),) if descriptor.strip() else ()
     conditions = getattr(descriptor, "conditions", None)
