@@ -423,3 +423,38 @@ def test_a_review_that_changes_an_accepted_decision_reopens_the_evidence(app, ma
         assert review.status == "changed"
     page = evidence_page(learner, LISTENING)
     assert "Reopened for revision" in page and "Revise to show COM.7" in page
+
+
+def test_the_queue_filters_by_cohort_and_keeps_the_filter_across_pages(app, make_user):
+    from datetime import date
+
+    from lms.cohorts import services as cohorts
+
+    assessor = signed_in(app, make_user, "a@example.org", "Ann", ("assessor", "lead_assessor"))
+    with app.test_request_context():
+        north = cohorts.create_cohort(None, "North 2026", date(2026, 1, 5), date(2099, 12, 18))
+        south = cohorts.create_cohort(None, "South 2026", date(2026, 1, 5), date(2099, 12, 18))
+        slugs = [u.slug for u in catalogue().task_units]
+        for i in range(5):
+            learner = accounts.create_user(f"n{i}@example.org", f"North {i}", PASSWORD)
+            cohorts.enrol(None, learner, north)
+            evidence.save_draft(learner, slugs[i], evidence.DraftInput(REFLECTION, "", 0), submit=True)
+        for i in range(2):
+            learner = accounts.create_user(f"s{i}@example.org", f"South {i}", PASSWORD)
+            cohorts.enrol(None, learner, south)
+            evidence.save_draft(learner, slugs[i], evidence.DraftInput(REFLECTION, "", 0), submit=True)
+        north_id, south_id = north.id, south.id
+    app.config["QUEUE_PAGE_SIZE"] = 3
+
+    everyone = assessor.get("/assess").get_data(as_text=True)
+    assert "7 submissions waiting" in everyone and "South 2026</option>" in everyone
+    south_page = assessor.get(f"/assess?cohort={south_id}").get_data(as_text=True)
+    assert "2 submissions waiting" in south_page and f'value="{south_id}" selected' in south_page
+    north_page = assessor.get(f"/assess?cohort={north_id}").get_data(as_text=True)
+    assert "5 submissions waiting" in north_page and north_page.count("button small") == 3
+    next_link = north_page.split('href="/assess?', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert f"cohort={north_id}" in next_link
+    second = assessor.get(f"/assess?{next_link}").get_data(as_text=True)
+    assert second.count("button small") == 2 and "5 submissions waiting" in second
+    # An unknown cohort is no filter, not an error.
+    assert "7 submissions waiting" in assessor.get("/assess?cohort=999").get_data(as_text=True)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..auth.services import audit
+from ..cohorts.models import Cohort, CohortAssessor, CohortLearner
 from ..content_store import catalogue
 from ..domain.scoring import ScoredIndicator, acceptance_refusal, roll_up
 from ..domain.working_days import WorkingCalendar
@@ -293,9 +294,20 @@ def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     return moment, int(version_id)
 
 
+def queue_cohorts(assessor: User, limit: int = 100) -> list[Cohort]:
+    """The cohorts an assessor can filter the queue by: those they are assigned to first, then the others
+    that have not ended (the newest first); at most ``limit``."""
+    assigned = db.select(CohortAssessor.cohort_id).where(CohortAssessor.user_id == assessor.id)
+    mine = Cohort.id.in_(assigned)
+    return list(db.session.execute(
+        db.select(Cohort).where(db.or_(mine, Cohort.ends_on >= utcnow().date()))
+        .order_by(db.case((mine, 0), else_=1), Cohort.starts_on.desc(), Cohort.id).limit(limit)).scalars())
+
+
 def queue(assessor: User, domain_id: str | None = None, competency_id: str | None = None,
-          after: tuple[datetime, int] | None = None, limit: int = 25) -> QueuePage:
-    """Versions waiting for a mark this assessor may give, oldest first, one page at a time.
+          after: tuple[datetime, int] | None = None, limit: int = 25, cohort_id: int | None = None) -> QueuePage:
+    """Versions waiting for a mark this assessor may give, oldest first, one page at a time; optionally
+    only those of one cohort's learners.
 
     Keyset pagination on (submitted_at, version_id); two statements (count and page) whatever the size.
     """
@@ -304,6 +316,9 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     slugs = unit_slugs_for(domain_id, competency_id)
     if slugs is not None:
         where.append(MarkingCase.unit_slug.in_(slugs))
+    if cohort_id is not None:
+        where.append(MarkingCase.learner_id.in_(
+            db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == cohort_id)))
     total = db.session.execute(db.select(db.func.count()).select_from(MarkingCase).where(*where)).scalar_one()
     page_where = list(where)
     if after is not None:

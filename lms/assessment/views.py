@@ -32,11 +32,15 @@ def queue():
         domain_id = None
     if competency_id and framework.competency(competency_id) is None:
         competency_id = None
+    cohorts = services.queue_cohorts(current_user)
+    cohort_id = request.args.get("cohort", type=int)
+    if cohort_id not in {c.id for c in cohorts}:
+        cohort_id = None
     after = services.parse_cursor(request.args.get("after"))
     page = services.queue(current_user, domain_id, competency_id, after,
-                          int(current_app.config.get("QUEUE_PAGE_SIZE", 25)))
-    return render_template("assessment/queue.html", page=page, framework=framework,
-                           domain_id=domain_id, competency_id=competency_id, form=FlaskForm(),
+                          int(current_app.config.get("QUEUE_PAGE_SIZE", 25)), cohort_id=cohort_id)
+    return render_template("assessment/queue.html", page=page, framework=framework, cohorts=cohorts,
+                           cohort_id=cohort_id, domain_id=domain_id, competency_id=competency_id, form=FlaskForm(),
                            claim_minutes=services.claim_minutes(), target=services.turnaround_days(),
                            paged=after is not None, is_lead=services.is_lead(current_user))
 
