@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from lms.assessment import services as assessment
-from lms.assessment.models import Assessment, IndicatorScore
+from lms.assessment.models import Assessment, IndicatorScore, ReviewRequest
 from lms.auth import services as accounts
 from lms.badges.models import BadgeAssertion
 from lms.content_store import catalogue
@@ -263,3 +263,82 @@ def test_two_reopenings_at_once_give_one_draft(app, learner):
     with app.app_context():
         assert db.session.execute(db.select(db.func.count()).select_from(Reopening)).scalar_one() == 1
         assert versions_count(app) == 2
+
+
+def ask_for_review(client, slug, version_id, reason="My plan and its review are in the second part."):
+    token = csrf_token(client, f"/units/{slug}/evidence")
+    client.post(f"/assess/review-request/{version_id}", data={"csrf_token": token, "reason": reason})
+    with app_of(client).app_context():
+        return db.session.execute(db.select(ReviewRequest.id).where(ReviewRequest.version_id == version_id)
+                                  ).scalar_one()
+
+
+def app_of(client):
+    return client.application
+
+
+def review_post(lead, review_id, result, response, levels=None, outcome=None):
+    data = {"csrf_token": csrf_token(lead, f"/assess/reviews/{review_id}"), "result": result, "response": response}
+    for indicator_id, level in (levels or {}).items():
+        data[f"level_{indicator_id.replace('.', '_')}"] = str(level)
+    if outcome:
+        data["outcome"] = outcome
+    return lead.post(f"/assess/reviews/{review_id}", data=data)
+
+
+def test_a_review_turns_a_not_yet_into_an_acceptance_and_the_badge_it_completes_is_issued(app, learner, make_user):
+    from .conftest import signed_in
+
+    decide_through_services(app, PD_UNITS[0], {"DSP.1": 2})
+    returned = decide_through_services(app, PD_UNITS[1], {"DSP.2": 1}, outcome="not_yet", feedback="Add a log.")
+    decide_through_services(app, PD_UNITS[2], {"DSP.3": 3})
+    assert badges_held(app) == {}
+    review_id = ask_for_review(learner, PD_UNITS[1], returned)
+    lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
+    page = lead.get(f"/assess/reviews/{review_id}").get_data(as_text=True)
+    assert "the levels and outcome it should have had" in page
+    assert re.search(r'name="level_DSP_2" value="1"\s+checked', page), "the current level is pre-set"
+
+    # Accepting with the indicator still below its rule is refused, naming it; what was typed stays.
+    refused = review_post(lead, review_id, "changed", "The log is there after all.", {"DSP.2": 1}, "accepted")
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "DSP.2" in text and "The log is there after all." in text
+    assert badges_held(app) == {}
+
+    done = review_post(lead, review_id, "changed", "The log is in your second file: DSP.2 is Proficient.",
+                       {"DSP.2": 2}, "accepted")
+    assert done.status_code == 302
+    assert set(badges_held(app)) == {"DSP", "PD"}
+    with app.app_context():
+        version = db.session.get(EvidenceVersion, returned)
+        assert version.status == "accepted" and version.assessment.outcome == "accepted"
+        assert [(s.indicator_id, s.level) for s in version.assessment.scores] == [("DSP.2", 2)]
+        assert learner_profile(version.submission.learner_id).achieved is False  # one domain of four
+        entry = db.session.execute(db.select(RecordEntry).where(RecordEntry.version_id == returned)).scalar_one()
+        assert (entry.level, entry.outcome) == (2, "accepted")
+        event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "assessment.review_decided")
+                                   ).scalar_one()
+        details = json.loads(event.details)
+        assert details["outcome_before"] == "not_yet" and details["levels_before"] == {"DSP.2": 1}
+    page = learner.get(f"/units/{PD_UNITS[1]}/evidence").get_data(as_text=True)
+    assert "Accepted" in page and "DSP.2 is Proficient" in page
+    assert "now accepted" in learner.get("/notifications").get_data(as_text=True)
+
+
+def test_a_review_cannot_change_a_not_yet_once_a_newer_version_is_submitted(app, learner, make_user):
+    from .conftest import signed_in
+
+    returned = decide_through_services(app, PD_UNITS[1], {"DSP.2": 1}, outcome="not_yet", feedback="Add a log.")
+    review_id = ask_for_review(learner, PD_UNITS[1], returned)
+    with app.test_request_context():
+        user = db.session.execute(db.select(User).where(User.email == "teacher@example.org")).scalar_one()
+        draft = evidence.start_revision(user, PD_UNITS[1])
+        evidence.save_draft(user, PD_UNITS[1], evidence.DraftInput(REFLECTION, "", draft.revision), submit=True)
+    lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
+    refused = review_post(lead, review_id, "changed", "Proficient after all.", {"DSP.2": 2}, "accepted")
+    assert refused.status_code == 400
+    assert "was submitted after this decision" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(EvidenceVersion, returned).status == "not_yet"
+        assert db.session.get(ReviewRequest, review_id).status == "open"

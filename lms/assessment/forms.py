@@ -20,8 +20,19 @@ def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, with_reason:
 
     ``with_reason`` adds the moderator's reason for the final decision.
     """
+    return _assessment_form_class(indicator_ids, rubric, FlaskForm, with_reason)(**kwargs)
 
-    class AssessmentForm(FlaskForm):
+
+def review_decision_form(indicator_ids: tuple[str, ...], rubric: Rubric, with_levels: bool, **kwargs) -> FlaskForm:
+    """The lead's review decision; with ``with_levels`` (a "not yet" decision) also the levels and outcome
+    the decision should have had, used when the lead changes it."""
+    if not with_levels:
+        return ReviewDecisionForm(**kwargs)
+    return _assessment_form_class(indicator_ids, rubric, ReviewDecisionForm, False)(**kwargs)
+
+
+def _assessment_form_class(indicator_ids: tuple[str, ...], rubric: Rubric, base: type, with_reason: bool) -> type:
+    class AssessmentForm(base):
         feedback = TextAreaField("Overall feedback to the learner", validators=[Length(max=10_000)],
                                  render_kw={"rows": 6})
         # The template draws the radio buttons with the rubric beside them; choices are the values.
@@ -39,7 +50,7 @@ def assessment_form(indicator_ids: tuple[str, ...], rubric: Rubric, with_reason:
         setattr(AssessmentForm, f"comment_{key}", TextAreaField(f"Comment on {indicator_id} (optional)",
                                                                 validators=[Length(max=4000)],
                                                                 render_kw={"rows": 2}))
-    return AssessmentForm(**kwargs)
+    return AssessmentForm
 
 
 class ReviewRequestForm(FlaskForm):

@@ -28,7 +28,7 @@ from ..evidence.models import ACCEPTED, DRAFT, NOT_YET, SUBMITTED, EvidenceVersi
 from ..extensions import db
 from ..models import User, UserRole, utcnow
 from ..notifications.services import notify
-from ..record.services import record_final_decision
+from ..record.services import record_final_decision, record_reviewed_decision
 from .models import (FINAL, FIRST, MODERATION, OUTCOMES, REVIEW_CHANGED, REVIEW_OPEN, REVIEW_UPHELD, SECOND,
                      Assessment, IndicatorScore, Mark, MarkingCase, MarkingNote, MarkLevel, ReviewRequest)
 
@@ -846,38 +846,97 @@ def review_for(lead: User, review_id: int) -> ReviewRequest | None:
     return review
 
 
-def decide_review(lead: User, review_id: int, change: bool, response: str) -> ReviewRequest:
-    """Uphold the decision, or change it: accepted evidence is reopened for revision; evidence returned
-    "not yet" stays open to revise, with the lead's response as guidance. Once; audited; the learner is told."""
+def decide_review(lead: User, review_id: int, change: bool, response: str,
+                  decision: Decision | None = None) -> ReviewRequest:
+    """Uphold the decision, or change it; once, audited, and the learner is told.
+
+    Changing an accepted decision reopens the evidence for revision (its accepted levels stay).
+    Changing a "not yet" decision records the levels and outcome it should have had (``decision``):
+    when they reach the competency rule the evidence is accepted, the learner's record takes the new
+    levels, and any badge they complete is issued. Refused (nothing changed) while a newer version of the
+    evidence is waiting for assessment or decided.
+    """
     review = review_for(lead, review_id)
     if review is None:
         raise StaleDecision("This review is not open (it may have been decided already).")
-    if not response.strip():
+    response = response.strip()
+    if not response:
         raise AssessmentError("Write a response to the learner explaining the review decision.")
+    version = db.session.get(EvidenceVersion, review.version_id)
+    unit = catalogue().unit(version.submission.unit_slug)
+    redecide = change and version.status == NOT_YET
+    if redecide:
+        if decision is None:
+            raise AssessmentError("To change a “not yet” decision, record the level each indicator should have "
+                                  "had and the outcome.")
+        decision = replace(decision, version_id=version.id, feedback=response)
+        problems = validate(decision, unit.task.indicator_ids)
+        if problems:
+            raise AssessmentError(" ".join(problems))
+        latest = version.submission.latest
+        if latest.id != version.id and latest.status != DRAFT:
+            raise AssessmentError(f"Version {latest.number} of this evidence was submitted after this decision, so "
+                                  "the decision on this version cannot be changed; uphold it with your response "
+                                  "(the newer version is assessed on its own).")
+    learner_id = review.learner_id
+    # One final decision at a time per learner, as in decide(): the record and badges see each other.
+    db.session.execute(db.select(User.id).where(User.id == learner_id).with_for_update())
     now = utcnow()
     moved = db.session.execute(
         db.update(ReviewRequest).where(ReviewRequest.id == review_id, ReviewRequest.status == REVIEW_OPEN)
-        .values(status=REVIEW_CHANGED if change else REVIEW_UPHELD, lead_id=lead.id, response=response.strip(),
+        .values(status=REVIEW_CHANGED if change else REVIEW_UPHELD, lead_id=lead.id, response=response,
                 decided_at=now)).rowcount
     if moved != 1:
         db.session.rollback()
         raise StaleDecision("This review was decided meanwhile.")
-    version = db.session.get(EvidenceVersion, review.version_id)
-    if change and version.status == ACCEPTED:
-        try:
-            _reopen_accepted(lead, version, response.strip())
-        except Exception:
-            db.session.rollback()
-            raise
+    changes = {}
+    try:
+        if change and version.status == ACCEPTED:
+            _reopen_accepted(lead, version, response)
+        elif redecide:
+            changes = _redecide(version, decision, response, now)
+    except Exception:
+        db.session.rollback()
+        raise
     case = case_for(review.version_id)
     audit(lead, "assessment.review_decided", f"evidence_version:{review.version_id}",
-          code=case.code if case else None, result="changed" if change else "upheld", response=response.strip())
-    unit = catalogue().unit(version.submission.unit_slug)
+          code=case.code if case else None, result="changed" if change else "upheld", response=response, **changes)
+    if redecide and decision.outcome == ACCEPTED:
+        outcome = "changed: your evidence is now accepted"
+    else:
+        outcome = "changed" if change else "upheld"
     notify(review.learner_id,
-           f"The review of the decision on your evidence for “{unit.title}” is done: the decision was "
-           f"{'changed' if change else 'upheld'}.", url_for("evidence.submission", slug=unit.slug))
+           f"The review of the decision on your evidence for “{unit.title}” is done: the decision was {outcome}.",
+           url_for("evidence.submission", slug=unit.slug), email_kind="decisions")
     db.session.commit()
     return review
+
+
+def _redecide(version: EvidenceVersion, decision: Decision, response: str, now: datetime) -> dict:
+    """A review's new levels and outcome for a "not yet" version: the decision, the version's status and the
+    learner's record change together (the record tells badges). Returns what changed, for the audit trail."""
+    if db.session.execute(db.update(EvidenceVersion)
+                          .where(EvidenceVersion.id == version.id, EvidenceVersion.status == NOT_YET)
+                          .values(status=decision.outcome)).rowcount != 1:
+        raise StaleDecision("This evidence changed meanwhile. The review decision was not applied.")
+    assessment = version.assessment
+    before = {s.indicator_id: s.level for s in assessment.scores}
+    given = {j.indicator_id: j for j in decision.judgements}
+    for score in assessment.scores:
+        judgement = given.pop(score.indicator_id, None)
+        if judgement is not None:
+            score.level = judgement.level
+            score.comment = judgement.comment.strip() or score.comment
+    for judgement in given.values():
+        assessment.scores.append(IndicatorScore(indicator_id=judgement.indicator_id, level=judgement.level,
+                                                comment=judgement.comment.strip()))
+    before_outcome = assessment.outcome
+    assessment.outcome = decision.outcome
+    assessment.feedback = "\n\n".join(part for part in (assessment.feedback, f"**After review:** {response}") if part)
+    levels = {j.indicator_id: j.level for j in decision.judgements}
+    record_reviewed_decision(version.submission.learner_id, version.id, decision.outcome, levels, now)
+    return {"outcome_before": before_outcome, "outcome": decision.outcome, "levels_before": before,
+            "levels": levels}
 
 
 def _reopen_accepted(lead: User, version: EvidenceVersion, reason: str) -> None:

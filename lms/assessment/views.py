@@ -13,10 +13,10 @@ from ..access import role_required
 from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
 from ..evidence import services as evidence
-from ..evidence.models import EvidenceFile, EvidenceVersion
+from ..evidence.models import NOT_YET, EvidenceFile, EvidenceVersion
 from ..models import utcnow
 from . import services
-from .forms import ReviewDecisionForm, ReviewRequestForm, assessment_form, field_key
+from .forms import ReviewRequestForm, assessment_form, field_key, review_decision_form
 
 bp = Blueprint("assessment", __name__, url_prefix="/assess")
 
@@ -259,23 +259,39 @@ def moderate(version_id: int):
 @bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
 @role_required("lead_assessor")
 def review(review_id: int):
-    """A learner's review request: uphold the decision or change it, with a response to the learner."""
+    """A learner's review request: uphold the decision or change it, with a response to the learner.
+
+    For a "not yet" decision, changing it means recording the levels and outcome it should have had."""
     item = services.review_for(current_user, review_id) or abort(404)
-    form = ReviewDecisionForm()
+    cat = catalogue()
+    unit = cat.unit(item.version.submission.unit_slug)
+    version = item.version
+    with_levels = version.status == NOT_YET and version.assessment is not None
+    current = {f"level_{field_key(s.indicator_id)}": str(s.level) for s in version.assessment.scores} \
+        if with_levels else {}
+    form = review_decision_form(unit.task.indicator_ids, cat.rubric, with_levels, data=current)
+    status = 200
     if form.validate_on_submit():
+        changed = form.result.data == "changed"
         try:
-            services.decide_review(current_user, review_id, form.result.data == "changed", form.response.data or "")
+            services.decide_review(current_user, review_id, changed, form.response.data or "",
+                                   _decision_from(form, unit, version.id) if with_levels and changed else None)
+        except services.StaleDecision as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("assessment.moderation"))
         except services.AssessmentError as exc:
             flash(str(exc), "error")
+            status = 400
         else:
             flash("Review decided; the learner has been told.", "success")
             return redirect(url_for("assessment.moderation"))
-    cat = catalogue()
+    elif request.method == "POST":
+        status = 400
     case = services.case_for(item.version_id)
-    return render_template("assessment/review.html", item=item, version=item.version, form=form, case=case,
-                           unit=cat.unit(item.version.submission.unit_slug), framework=cat.framework,
+    return render_template("assessment/review.html", item=item, version=version, form=form, case=case,
+                           unit=unit, framework=cat.framework, with_levels=with_levels, field_key=field_key,
                            rubric=cat.rubric, render_markdown=render_markdown, file_label=_file_label(case),
-                           who=services.learner_label(case))
+                           who=services.learner_label(case)), status
 
 
 # --- the learner asks for a review --------------------------------------------------------------------------

@@ -16,8 +16,9 @@ OUTCOMES = ("accepted", "not_yet")
 class RecordEntry(db.Model):
     """The final level one indicator received in the final decision on one evidence version.
 
-    Written once per version and indicator (the unique constraint), never changed: a reopened task
-    keeps the levels accepted here, and a later version adds rows of its own.
+    One row per version and indicator (the unique constraint), changed only when a lead assessor's review
+    changes the decision on that version: a reopened task keeps the levels accepted here, and a later
+    version adds rows of its own.
     """
 
     __tablename__ = "record_entries"

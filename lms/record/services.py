@@ -42,6 +42,26 @@ def record_final_decision(learner_id: int, version_id: int, outcome: str, levels
     return entries
 
 
+def record_reviewed_decision(learner_id: int, version_id: int, outcome: str, levels: dict[str, int],
+                             decided_at: datetime) -> list[RecordEntry]:
+    """A review changed a version's final decision: its entries take the new levels and outcome, and the
+    listeners are told as for any final decision; no commit. The old values stay in the audit trail."""
+    existing = {entry.indicator_id: entry for entry in db.session.execute(
+        db.select(RecordEntry).where(RecordEntry.version_id == version_id)).scalars()}
+    entries = []
+    for indicator_id, level in levels.items():
+        entry = existing.get(indicator_id)
+        if entry is None:
+            entry = RecordEntry(learner_id=learner_id, version_id=version_id, indicator_id=indicator_id)
+            db.session.add(entry)
+        entry.level, entry.outcome, entry.decided_at = level, outcome, decided_at
+        entries.append(entry)
+    db.session.flush()
+    final_decision.send(current_app._get_current_object(), learner_id=learner_id, version_id=version_id,
+                        outcome=outcome, levels=dict(levels))
+    return entries
+
+
 def _scores(learner_id: int) -> list[ScoredIndicator]:
     rows = db.session.execute(
         db.select(RecordEntry.indicator_id, RecordEntry.level, RecordEntry.outcome, RecordEntry.decided_at)
