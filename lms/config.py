@@ -127,9 +127,8 @@ class Defaults:
     # servers, a shared redis://host:6379/0 or postgresql://... URL. Tests run tasks at once.
     TASK_QUEUE_URL = None
     TASK_QUEUE_IMMEDIATE = None  # default: on when TESTING
-    # The assessors' daily digest: sent at this hour (UTC); "overdue" means waiting this many days.
+    # The assessors' daily digest: sent at this hour (UTC); "overdue" is past the turnaround target (TURNAROUND_WORKING_DAYS).
     DIGEST_HOUR = 6
-    DIGEST_OVERDUE_DAYS = 7
     # Learners are reminded by email this many days before each unmet target date of their cohort.
     REMINDER_DAYS = 3
 

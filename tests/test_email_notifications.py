@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from lms.assessment.digest import send_daily_digests
+from lms.assessment.models import MarkingCase
 from lms.evidence import services as evidence
 from lms.evidence.models import EvidenceVersion
 from lms.extensions import db
@@ -68,6 +69,7 @@ def waiting_work(app, make_user):
         versions = [evidence.save_draft(learner, slug, evidence.DraftInput(REFLECTION, "", 0), submit=True).version.id
                     for slug in PD_UNITS[:2]]
         db.session.get(EvidenceVersion, versions[1]).submitted_at = at(7, -10)
+        db.session.get(MarkingCase, versions[1]).submitted_at = at(7, -10)  # the queue's copy of the time
         db.session.commit()
 
 
@@ -81,7 +83,8 @@ def test_assessors_get_one_digest_a_day_of_new_and_overdue_work(app, make_user, 
     [digest] = smtp.inbox.to("assessor@example.org")
     assert digest["Subject"] == "Assessment queue: 1 new, 1 overdue"
     text = body(digest)
-    assert "2 submissions are waiting" in text and "10 days" in text
+    assert "2 submissions are waiting for you to assess" in text and "10 days" in text
+    assert "1 past the target of a decision within 5 working days" in text
     assert "http://localhost/assess" in text
     assert "Lina" not in text and "learner@example.org" not in text  # blind marking
     assert smtp.inbox.to("learner@example.org") == []

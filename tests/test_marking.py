@@ -458,3 +458,49 @@ def test_the_queue_filters_by_cohort_and_keeps_the_filter_across_pages(app, make
     assert second.count("button small") == 2 and "5 submissions waiting" in second
     # An unknown cohort is no filter, not an error.
     assert "7 submissions waiting" in assessor.get("/assess?cohort=999").get_data(as_text=True)
+
+
+def notifications_of(app, email):
+    with app.app_context():
+        user = db.session.execute(db.select(User).where(User.email == email)).scalar_one()
+        return [n.message for n in db.session.execute(db.select(Notification).where(Notification.user_id == user.id)
+                                                      ).scalars()]
+
+
+def test_the_calibrated_assessors_who_may_give_a_second_mark_are_told_by_code(app, make_user):
+    from datetime import date
+
+    from lms.cohorts import services as cohorts
+
+    learner = learner_client(app, make_user)
+    save_evidence(learner, LISTENING, submit=True)
+    vid = version_id_of(app)
+    first = signed_in(app, make_user, "new@example.org", "Nia New", "assessor")  # not calibrated
+    make_user("other@example.org", "Oli Other", "assessor")                      # not calibrated either
+    make_user("lead@example.org", "Lee Lead", ("assessor", "lead_assessor"))
+    make_user("far@example.org", "Fay Far", ("assessor", "lead_assessor"))
+    assessor_decides(first, vid, levels(2, 2, 2), "accepted", feedback="Clear.")
+    code = case_of(app, vid).code
+    wanted = f"Submission {code} needs a second, independent mark."
+    assert wanted in notifications_of(app, "lead@example.org") and wanted in notifications_of(app, "far@example.org")
+    assert notifications_of(app, "other@example.org") == [] and notifications_of(app, "new@example.org") == []
+    assert not any("Zanele" in m for m in notifications_of(app, "lead@example.org"))
+
+    # With a cohort that has assessors, only its calibrated assessors are told.
+    with app.test_request_context():
+        cohort = cohorts.create_cohort(None, "East 2026", date(2026, 1, 5), date(2099, 12, 18))
+        zanele = db.session.execute(db.select(User).where(User.email == LEARNER_EMAIL)).scalar_one()
+        cohorts.enrol(None, zanele, cohort)
+        for email in ("lead@example.org", "new@example.org"):
+            person = db.session.execute(db.select(User).where(User.email == email)).scalar_one()
+            cohorts.assign_assessor(None, cohort.id, person.id)
+        db.session.commit()
+    save_evidence(learner, "clear-communication", submit=True)
+    with app.app_context():
+        vid2 = db.session.execute(db.select(EvidenceVersion.id).order_by(EvidenceVersion.id.desc())).scalars().first()
+    with app.app_context():
+        ids = catalogue().unit("clear-communication").task.indicator_ids
+    assessor_decides(first, vid2, {i: 2 for i in ids}, "accepted", feedback="Clear.")
+    wanted = f"Submission {case_of(app, vid2).code} needs a second, independent mark."
+    assert wanted in notifications_of(app, "lead@example.org")
+    assert wanted not in notifications_of(app, "far@example.org")

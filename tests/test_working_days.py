@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from lms.domain.working_days import WorkingCalendar
 
@@ -43,3 +43,16 @@ def test_long_waits_count_whole_weeks_with_their_holidays():
     end = utc(2026, 12, 28, 6)  # a Monday, 51 weeks later
     assert MU.working_days_between(start, end) == 51 * 5
     assert cal.working_days_between(start, end) == 51 * 5 - 1
+
+
+def test_the_overdue_moment_agrees_with_the_working_day_count_around_weekends_and_holidays():
+    cal = WorkingCalendar("Indian/Mauritius", holidays=["2026-11-02"])
+    now = utc(2026, 11, 6, 10)  # a Friday
+    cutoff = cal.overdue_before(now, 5)
+    # From Thursday 29 October, 5 working days have passed (30 Oct, 3-6 Nov; the Monday holiday does not
+    # count): not overdue yet; from Wednesday 28 October, 6: overdue. The cutoff is Thursday's start in
+    # Mauritius (20:00 UTC on Wednesday).
+    assert cutoff == utc(2026, 10, 28, 20)
+    for hours_back in range(0, 24 * 20, 5):
+        moment = now - timedelta(hours=hours_back)
+        assert (moment < cutoff) == (cal.working_days_between(moment, now) > 5), moment

@@ -10,12 +10,12 @@ from huey import crontab
 from sqlalchemy.exc import IntegrityError
 
 from ..content_store import catalogue
-from ..evidence.models import SUBMITTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..mail.services import link_context, queue_template
 from ..models import User, UserRole, utcnow
 from ..notifications.services import wants_email
 from ..tasks import app_context, huey
+from .models import SECOND, MarkingCase
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,34 @@ class UnitLine:
     waiting: int
     new: int
     overdue: int
+    second: int  # of those waiting, how many need a second, independent mark
     oldest: timedelta
 
 
-def queue_summary(assessor_id: int, now: datetime) -> list[UnitLine]:
-    """Per unit: submissions waiting (not the assessor's own), new in the last day, and overdue."""
-    overdue_before = now - timedelta(days=int(current_app.config["DIGEST_OVERDUE_DAYS"]))
+def queue_summary(assessor: User, now: datetime) -> list[UnitLine]:
+    """Per unit, what this assessor could mark now (as their queue shows it): waiting, new in the last day,
+    past the turnaround target in working days, and waiting for a second mark."""
+    from .services import _eligible, calendar, is_calibrated_marker, turnaround_days
+
+    overdue_before = calendar().overdue_before(now, turnaround_days())
     new_after = now - timedelta(days=1)
     rows = db.session.execute(
-        db.select(Submission.unit_slug, db.func.count(),
-                  db.func.sum(db.case((EvidenceVersion.submitted_at > new_after, 1), else_=0)),
-                  db.func.sum(db.case((EvidenceVersion.submitted_at <= overdue_before, 1), else_=0)),
-                  db.func.min(EvidenceVersion.submitted_at))
-        .join(Submission, EvidenceVersion.submission_id == Submission.id)
-        .where(EvidenceVersion.status == SUBMITTED, Submission.learner_id != assessor_id)
-        .group_by(Submission.unit_slug)
+        db.select(MarkingCase.unit_slug, db.func.count(),
+                  db.func.sum(db.case((MarkingCase.submitted_at > new_after, 1), else_=0)),
+                  db.func.sum(db.case((MarkingCase.submitted_at < overdue_before, 1), else_=0)),
+                  db.func.sum(db.case((MarkingCase.stage == SECOND, 1), else_=0)),
+                  db.func.min(MarkingCase.submitted_at))
+        .where(_eligible(assessor, is_calibrated_marker(assessor)))
+        .group_by(MarkingCase.unit_slug)
     ).all()
     cat = catalogue()
     lines = []
-    for slug, waiting, new, overdue, oldest in rows:
+    for slug, waiting, new, overdue, second, oldest in rows:
         unit = cat.unit(slug)
         if oldest.tzinfo is None:  # SQLite's MIN() returns the stored text without our type's conversion
             oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
-        lines.append(UnitLine(unit.title if unit else slug, waiting, int(new or 0), int(overdue or 0), now - oldest))
+        lines.append(UnitLine(unit.title if unit else slug, waiting, int(new or 0), int(overdue or 0),
+                              int(second or 0), now - oldest))
     return sorted(lines, key=lambda line: line.oldest, reverse=True)
 
 
@@ -59,6 +64,8 @@ def send_daily_digests(now: datetime | None = None) -> int:
     now = now or utcnow()
     if now.hour < int(current_app.config["DIGEST_HOUR"]):
         return 0
+    from .services import turnaround_days
+
     day = now.date().isoformat()
     assessors = db.session.execute(
         db.select(User).join(UserRole).where(UserRole.role.in_(("assessor", "lead_assessor")), User.active)
@@ -70,7 +77,7 @@ def send_daily_digests(now: datetime | None = None) -> int:
         for assessor in assessors:
             if not wants_email(assessor.id, "digest"):
                 continue
-            lines = queue_summary(assessor.id, now)
+            lines = queue_summary(assessor, now)
             new, overdue = sum(line.new for line in lines), sum(line.overdue for line in lines)
             if not new and not overdue:
                 continue
@@ -79,7 +86,7 @@ def send_daily_digests(now: datetime | None = None) -> int:
                     queue_template(assessor.email, "digest", "digest", user_id=assessor.id,
                                    dedupe_key=f"digest:{assessor.id}:{day}", user=assessor, lines=lines, new=new,
                                    overdue=overdue, waiting=sum(line.waiting for line in lines),
-                                   overdue_days=current_app.config["DIGEST_OVERDUE_DAYS"],
+                                   second=sum(line.second for line in lines), target=turnaround_days(),
                                    queue_url=queue_url, settings_url=settings_url)
             except IntegrityError:
                 continue  # today's digest went already

@@ -517,6 +517,8 @@ def decide(assessor: User, decision: Decision) -> MarkResult:
             first = db.session.execute(db.select(Mark).where(Mark.version_id == case.version_id, Mark.seq == 1)
                                        ).scalar_one()
             final = _finalise_agreed(case, assessor, first, mark, now)
+    elif next_stage == SECOND:
+        _tell_second_markers(case, assessor.id)
     elif next_stage == MODERATION:
         _tell_lead_assessors(case, f"Two marks of submission {case.code} disagree: it needs moderation.",
                              url_for("assessment.moderate", version_id=case.version_id),
@@ -575,6 +577,27 @@ def _finalise(case: MarkingCase, decided_by: User, outcome: str, levels: dict[st
           outcome=outcome, method=method, learner_id=case.learner_id, unit=unit.slug, version=version.number,
           levels={i: level for i, (level, _) in levels.items()})
     return assessment
+
+
+def _tell_second_markers(case: MarkingCase, first_marker_id: int) -> None:
+    """A second mark is needed: tell the calibrated assessors who may give it, by code only. Those assigned to
+    the learner's cohort when it has any (else every assessor); lead assessors when none of them is calibrated."""
+    cohort_assessors = (db.select(CohortAssessor.user_id)
+                        .join(CohortLearner, CohortLearner.cohort_id == CohortAssessor.cohort_id)
+                        .where(CohortLearner.user_id == case.learner_id))
+    pool = set(db.session.execute(cohort_assessors).scalars())
+    if not pool:
+        pool = set(db.session.execute(db.select(UserRole.user_id).where(
+            UserRole.role.in_(("assessor", "lead_assessor")))).scalars())
+    pool -= {first_marker_id, case.learner_id}
+    people = db.session.execute(db.select(User).where(User.id.in_(pool), User.active)).scalars().all() if pool else []
+    markers = [p for p in people if is_calibrated_marker(p)]
+    message = f"Submission {case.code} needs a second, independent mark."
+    if not markers:
+        _tell_lead_assessors(case, message, url_for("assessment.queue"), exclude={first_marker_id})
+        return
+    for person in markers:
+        notify(person.id, message, url_for("assessment.queue"))
 
 
 def _tell_lead_assessors(case: MarkingCase, message: str, link: str, exclude=frozenset()) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -48,3 +48,13 @@ class WorkingCalendar:
             day += timedelta(days=1)
             remaining -= self.is_working_day(day)
         return day
+
+    def overdue_before(self, now: datetime, target_days: int) -> datetime:
+        """The moment (UTC) before which anything submitted is more than ``target_days`` working days old at
+        ``now``: ``working_days_between(t, now) > target_days`` exactly when ``t`` is earlier. For SQL filters."""
+        day, count = self.local_date(now), 0
+        while count <= target_days:
+            count += self.is_working_day(day)
+            day -= timedelta(days=1)
+        # Now `count` working days lie after `day` up to today: `day` is the latest overdue date.
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.zone).astimezone(timezone.utc)
