@@ -15,6 +15,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, CohortTarget
 from lms.content_store import catalogue
 from lms.domain import cohort_report as figures
+from lms.domain.spreadsheet import spreadsheet_safe
 from lms.evidence.models import EvidenceVersion
 from lms.extensions import db
 from lms.models import User
@@ -60,7 +61,7 @@ def test_difficulty_puts_the_most_often_not_yet_first(app):
 
 
 def test_cells_that_would_run_as_formulas_are_made_text():
-    assert [figures.spreadsheet_safe(v) for v in ("=1+1", "+44", "-2", "@SUM(A1)", "Ann", 3, -3, None)] == [
+    assert [spreadsheet_safe(v) for v in ("=1+1", "+44", "-2", "@SUM(A1)", "Ann", 3, -3, None)] == [
         "'=1+1", "'+44", "'-2", "'@SUM(A1)", "Ann", 3, -3, ""]
 
 

@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy.orm import selectinload
 
 from ..content_store import catalogue
-from ..domain.audit_text import EventFacts, safe_cell, sentence
+from ..domain.audit_text import EventFacts, sentence
+from ..domain.spreadsheet import spreadsheet_safe
 from ..extensions import db
 from ..models import AuditEvent, User
 
@@ -106,7 +107,7 @@ def csv_text(filters: AuditFilter, limit: int = 100_000) -> str:
     writer.writerow(["when (UTC)", "who", "action", "about", "what happened"])
     query = _select(filters).order_by(AuditEvent.created_at, AuditEvent.id).limit(limit)
     for event in db.session.execute(query).scalars():
-        writer.writerow([safe_cell(v) for v in (event.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        writer.writerow([spreadsheet_safe(v) for v in (event.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                                                 person_name(event.actor) or "system", event.action,
                                                 person_name(event.subject_user) or "", describe(event))])
     return out.getvalue()

@@ -11,6 +11,7 @@ from ..assessment.models import Assessment, IndicatorScore
 from ..badges.models import BadgeAssertion
 from ..content_store import catalogue
 from ..domain import cohort_report as figures
+from ..domain.spreadsheet import spreadsheet_safe
 from ..domain.badge_classes import CREDENTIAL_ID
 from ..evidence.models import ACCEPTED, NOT_YET, SUBMITTED, EvidenceVersion, Submission
 from ..extensions import db
@@ -137,9 +138,9 @@ def to_csv(table: figures.Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     headers, rows = table
-    writer.writerow([figures.spreadsheet_safe(h) for h in headers])
+    writer.writerow([spreadsheet_safe(h) for h in headers])
     for row in rows:
-        writer.writerow([figures.spreadsheet_safe(v) for v in row])
+        writer.writerow([spreadsheet_safe(v) for v in row])
     return out.getvalue()
 
 

@@ -95,9 +95,3 @@ def sentence(event: EventFacts) -> str:
     extra = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(d.items())
                       if not k.endswith("_id") and v not in (None, "", [], {}))
     return f"{who}: {words}{about}" + (f" ({extra})." if extra else ".")
-
-
-def safe_cell(value) -> str:
-    """Text for a spreadsheet cell that can never run as a formula (=, +, -, @, tab, CR lead)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -27,10 +27,6 @@ FUNNEL_STAGES = (
 # Turnaround bands, in hours from submission to decision.
 TURNAROUND_BANDS = ((24, "within 1 day"), (72, "1 to 3 days"), (168, "3 to 7 days"), (336, "7 to 14 days"),
                     (None, "over 14 days"))
-# Characters that make a spreadsheet read a cell as a formula (or, for tab and CR, hide one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 @dataclass(frozen=True)
 class FunnelStep:
     """How many of the cohort reached one stage."""
@@ -254,10 +250,3 @@ def turnaround_table(t: Turnaround) -> Table:
     rows += [(f"Decided {label}", count) for label, count in t.bands]
     rows += [("Waiting now", t.waiting), ("Longest wait now, hours", t.oldest_waiting_hours)]
     return ("Figure", "Value"), rows
-
-
-def spreadsheet_safe(value):
-    """A cell value a spreadsheet shows as written: text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
