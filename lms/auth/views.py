@@ -109,46 +109,36 @@ def forgot_password():
 @bp.route("/account/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from a reset link (GET shows the form; only the POST uses the link)."""
-    try:
-        link = accounts.check_link(token, accounts.RESET, _signed_in())
-    except accounts.LinkProblem as exc:
-        return _link_problem(exc)
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.reset_password(token, form.password.data, _signed_in())
-        except accounts.LinkProblem as exc:
-            return _link_problem(exc)
-        except services.AccountError as exc:
-            form.password.errors.append(str(exc))
-        else:
-            _sign_in(user)
-            flash("Your password is changed, and any other sign-in of your account has ended.", "success")
-            return redirect(url_for("learning.dashboard"))
-    return render_template("auth/new_password.html", form=form, user=link.user, purpose="reset",
-                           min_length=_min_length()), 400 if form.errors else 200
+    return _choose_password(token, accounts.RESET, "reset", accounts.reset_password,
+                            lambda user: "Your password is changed, and any other sign-in of your account has ended.")
 
 
 @bp.route("/account/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Choose a password from an invitation and sign in."""
+    return _choose_password(token, accounts.INVITATION, "invitation", accounts.accept_invitation,
+                            lambda user: f"Welcome, {user.name}. Your account is ready.")
+
+
+def _choose_password(token: str, kind: str, purpose: str, use_link, welcome):
+    """A single-use link's password form: checked on every request, used only by a valid POST, then signed in."""
     try:
-        link = accounts.check_link(token, accounts.INVITATION, _signed_in())
+        link = accounts.check_link(token, kind, _signed_in())
     except accounts.LinkProblem as exc:
         return _link_problem(exc)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(token, form.password.data, _signed_in())
+            user = use_link(token, form.password.data, _signed_in())
         except accounts.LinkProblem as exc:
             return _link_problem(exc)
         except services.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
             _sign_in(user)
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            flash(welcome(user), "success")
             return redirect(url_for("learning.dashboard"))
-    return render_template("auth/new_password.html", form=form, user=link.user, purpose="invitation",
+    return render_template("auth/new_password.html", form=form, user=link.user, purpose=purpose,
                            min_length=_min_length()), 400 if form.errors else 200
 
 
