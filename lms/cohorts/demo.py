@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 
 from ..content_store import catalogue
+from ..assessment.models import MarkingCase
 from ..evidence.models import EvidenceVersion
 from ..extensions import db
 from ..models import User
@@ -106,6 +107,23 @@ def _reflection(unit, rng: random.Random) -> str:
     return text
 
 
+def _second_opinion(decision, rubric, rng: random.Random):
+    """An independent second mark of the same outcome: in about two cases of five, one indicator a level
+    higher (accepted evidence) or lower ("not yet"), which the agreement statistics then count."""
+    from dataclasses import replace
+
+    judgements = list(decision.judgements)
+    if not judgements or rng.random() >= 0.4:
+        return decision
+    values = [level.value for level in rubric.levels]
+    index = rng.randrange(len(judgements))
+    moved = judgements[index].level + (1 if decision.outcome == "accepted" else -1)
+    if moved not in values:
+        return decision
+    judgements[index] = replace(judgements[index], level=moved)
+    return replace(decision, judgements=tuple(judgements))
+
+
 def _decided(version_id: int) -> bool:
     from ..assessment.models import Assessment
     return db.session.execute(db.select(Assessment.id).where(Assessment.version_id == version_id)).first() is not None
@@ -145,14 +163,20 @@ def _work(learner: User, markers: tuple, units, stage, rng: random.Random) -> No
                 decision = assessment.Decision(saved.version.id, outcome, feedback,
                                                tuple(assessment.IndicatorJudgement(i, level, "")
                                                      for i in unit.task.indicator_ids))
-                for marker in markers:  # a second, agreeing mark when the first one is not final on its own
+                # A second mark when the first is not final on its own: the same outcome, now and then one
+                # indicator a level apart (within the tolerance), so the agreement figures are real ones.
+                for marker, given in zip(markers, (decision, _second_opinion(decision, rubric, rng))):
                     if marker is None or _decided(saved.version.id):
                         break
                     assessment.claim(marker, saved.version.id)
-                    assessment.decide(marker, decision)
-            # Demo only: the evidence was handed in some hours before it was decided (or before now).
+                    assessment.decide(marker, given)
+            # Demo only: the evidence was handed in some hours before it was decided (or before now); the
+            # marking case keeps its own copy of the time, which the queue and the turnaround figures read.
             version = db.session.get(EvidenceVersion, saved.version.id)
             version.submitted_at = version.submitted_at - timedelta(hours=hours)
+            case = db.session.get(MarkingCase, saved.version.id)
+            if case is not None:
+                case.submitted_at = case.submitted_at - timedelta(hours=hours)
             db.session.commit()
     for unit in queue[:read]:
         mark_complete(learner, unit.slug)
