@@ -70,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                      lambda: redirect(url_for("static", filename="favicon.svg"), 301))
     from .assessment.services import init_app as init_assessment
     init_assessment(app)
+    from .journal.services import init_app as init_journal
+    init_journal(app)
 
     from .cli import register_cli
     register_cli(app)

@@ -152,3 +152,30 @@ def test_the_journal_is_in_the_data_download_and_goes_with_an_erased_account(app
     assert submit(admin_client, f"/admin/users/{uid}/erase", {"confirmation": "teacher@example.org"}).status_code == 302
     with app.app_context():
         assert db.session.execute(db.select(JournalEntry)).first() is None
+
+
+def test_a_revision_keeps_the_journal_entries_attached_to_the_version_it_revises(app, learner, assessor_client):
+    post(learner, "/journal/entries", {"kind": "observation", "occurred_on": "2026-10-09", "title": "Form 2 listening task",
+                                       "body": "She waited for answers.", "agreed": ""})
+    with app.app_context():
+        entry_id = db.session.execute(db.select(JournalEntry.id)).scalar_one()
+    save_evidence(learner, UNIT)
+    learner.post(f"/units/{UNIT}/evidence/journal",
+                 data={"csrf_token": csrf_token(learner, f"/units/{UNIT}/evidence"), "entry": [str(entry_id)]})
+    page = learner.get(f"/units/{UNIT}/evidence").get_data(as_text=True)
+    revision = re.search(r'id="revision" name="revision" type="hidden" value="(\d+)"', page).group(1)
+    save_evidence(learner, UNIT, submit=True, revision=revision)
+    with app.app_context():
+        from lms.evidence.models import EvidenceVersion
+        first_id = db.session.execute(db.select(EvidenceVersion.id)).scalar_one()
+    assessor_decides(assessor_client, first_id, {"COM.3": 1, "COM.4": 1, "COM.7": 1}, "not_yet", feedback="Add more.")
+    started = learner.post(f"/units/{UNIT}/evidence/revise",
+                           data={"csrf_token": csrf_token(learner, f"/units/{UNIT}/evidence")})
+    assert started.status_code == 302
+    with app.app_context():
+        from lms.evidence.models import EvidenceVersion
+        from lms.journal import services
+        draft_id = db.session.execute(db.select(EvidenceVersion.id).where(EvidenceVersion.number == 2)).scalar_one()
+        assert [e.id for e in services.attached_to(draft_id)] == [entry_id]
+        assert [e.id for e in services.attached_to(first_id)] == [entry_id]  # the decided version keeps its own
+    assert "Form 2 listening task" in learner.get(f"/units/{UNIT}/evidence").get_data(as_text=True)

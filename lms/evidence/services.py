@@ -36,6 +36,10 @@ MAX_FILES = 10
 #: Sent (sender: the app) when a draft becomes a submission, inside the same transaction, with
 #: ``version_id``, ``learner_id``, ``unit_slug`` and ``submitted_at``. Assessment opens its case on it.
 evidence_submitted = Namespace().signal("evidence-submitted")
+#: Sent (sender: the app) when a new draft version starts from a decided one (a revision after "not yet",
+#: or a reopening), inside the same transaction, with ``old_version_id`` and ``new_version_id``. The
+#: journal carries the entries attached to the old version into the new one.
+revision_started = Namespace().signal("revision-started")
 
 
 class EvidenceError(Exception):
@@ -118,6 +122,8 @@ def start_revision(learner: User, unit_slug: str) -> EvidenceVersion:
     version = _next_version(latest)
     db.session.add(version)
     try:
+        db.session.flush()
+        revision_started.send(current_app._get_current_object(), old_version_id=latest.id, new_version_id=version.id)
         db.session.commit()
     except IntegrityError:  # the same revision was started a moment ago elsewhere
         db.session.rollback()
@@ -426,6 +432,7 @@ def reopen(version_id: int, *, actor: User | None, reason: str) -> EvidenceVersi
     except IntegrityError:
         db.session.expire(submission)
         return submission.latest
+    revision_started.send(current_app._get_current_object(), old_version_id=version.id, new_version_id=draft.id)
     unit = catalogue().unit(submission.unit_slug)
     db.session.add(Reopening(submission_id=submission.id, reopened_version_id=version.id, new_version_id=draft.id,
                              actor_id=actor.id if actor else None, reason=reason))

@@ -184,8 +184,9 @@ def attached_to(version_id: int) -> list[JournalEntry]:
         .order_by(JournalEntry.occurred_on, JournalEntry.id).options(selectinload(JournalEntry.mentee))).scalars())
 
 
-def carry_into(old_version_id: int, new_version_id: int) -> None:
-    """A revision carries the entries attached to the version it revises (called by the evidence layer)."""
+def carry_into(sender=None, *, old_version_id: int, new_version_id: int, **_) -> None:
+    """A revision carries the entries attached to the version it revises (listener of the evidence layer's
+    ``revision_started``); no commit."""
     for entry_id in db.session.execute(db.select(EntryAttachment.entry_id)
                                        .where(EntryAttachment.version_id == old_version_id)).scalars().all():
         db.session.add(EntryAttachment(entry_id=entry_id, version_id=new_version_id))
@@ -268,3 +269,10 @@ def withdraw_feedback(withdraw_token: str) -> str:
         message = "Your answers are withdrawn and deleted; they are no longer part of any evidence."
     db.session.commit()
     return message
+
+
+def init_app(app) -> None:
+    """Carry attached journal entries into every new version of evidence (connecting twice is harmless)."""
+    from ..evidence.services import revision_started
+
+    revision_started.connect(carry_into)
