@@ -248,7 +248,7 @@ def _indicator_results(assertion: BadgeAssertion) -> list[ob3.IndicatorResult]:
             ob2.Alignment(indicator.statement, public_url("framework.node", node_id=indicator.id), indicator.statement,
                           framework.title, indicator.id),
             tuple(ob3.RubricLevel(level_def.id, level_def.value, level_def.label,
-                                  rubric.descriptor(indicator_id, level_def.value)) for level_def in rubric.levels),
+                                  rubric.descriptor_text(indicator_id, level_def.value)) for level_def in rubric.levels),
             level, rubric.rules[indicator.competency_id].every_indicator_at_least))
     return results
 

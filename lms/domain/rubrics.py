@@ -2,18 +2,70 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamltext
 from .framework import Framework
-from .problems import Problem, display_path
+from .problems import WARNING, Problem, display_path
 
 LEVELS_FILE = "levels.yaml"
 RULES_FILE = "rules.yaml"
 DESCRIPTORS_DIR = "descriptors"
 DOMAIN_RULES = {"all_competencies"}
 CREDENTIAL_RULES = {"all_domains"}
+# The level whose descriptor must be a short list of conditions an assessor can tick, and how long.
+CHECKLIST_LEVEL = "proficient"
+CHECKLIST_ITEMS = (3, 5)
+# Words that leave an assessor guessing how much is enough: descriptors give numbers instead.
+VAGUE_WORDS = ("few", "several", "thin", "brief", "briefly", "some")
+_VAGUE = re.compile(r"\b(" + "|".join(VAGUE_WORDS) + r")\b", re.IGNORECASE)
+
+
+def join_sentences(items) -> str:
+    """Items joined as prose: each ends with a full stop, so the result reads as sentences."""
+    cleaned = [" ".join(str(item).split()) for item in items if item is not None and str(item).strip()]
+    return " ".join(item if item[-1] in ".!?" else item + "." for item in cleaned)
+
+
+class Descriptor(str):
+    """What one level looks like for one indicator.
+
+    A descriptor is written in the rubric files either as prose or as a list of conditions an
+    assessor can check one by one. Either way it *is* a ``str`` (prose as written, a list joined
+    into sentences), so code and templates that treat it as text keep working, and ``text`` gives
+    that plain string for machine documents (CASE, Open Badges). ``items`` holds the conditions of
+    a list (empty for prose): pages render those as a list.
+    """
+
+    items: tuple[str, ...]
+
+    def __new__(cls, value) -> "Descriptor":
+        if isinstance(value, Descriptor):
+            return value
+        if isinstance(value, (list, tuple)):
+            items = tuple(" ".join(str(v).split()) for v in value if v is not None and str(v).strip())
+            self = super().__new__(cls, join_sentences(items))
+        else:
+            items = ()
+            self = super().__new__(cls, "" if value is None else str(value).strip())
+        self.items = items
+        return self
+
+    @property
+    def text(self) -> str:
+        """The descriptor as one plain string (a list joined into sentences)."""
+        return str.__str__(self)
+
+    @property
+    def is_list(self) -> bool:
+        """True when the descriptor is a list of conditions."""
+        return bool(self.items)
+
+    def as_data(self):
+        """The descriptor as written: its list of conditions, or its prose (for hashing and export)."""
+        return list(self.items) if self.items else self.text
 
 
 @dataclass(frozen=True)
@@ -50,7 +102,7 @@ class Rubric:
     """The scale, what each level looks like for each indicator, and the decision rules."""
 
     levels: tuple[Level, ...]
-    descriptors: dict[str, dict[str, str]]  # indicator id -> level id -> descriptor
+    descriptors: dict[str, dict[str, Descriptor]]  # indicator id -> level id -> descriptor
     rules: dict[str, CompetencyRule]
     domain_rule: str = "all_competencies"
     credential_rule: str = "all_domains"
@@ -67,10 +119,16 @@ class Rubric:
         """The level with this id, or None."""
         return next((level for level in self.levels if level.id == level_id), None)
 
-    def descriptor(self, indicator_id: str, value: int) -> str:
-        """What this level looks like for this indicator."""
+    def descriptor(self, indicator_id: str, value: int) -> Descriptor:
+        """What this level looks like for this indicator: a ``str`` (lists joined into sentences) whose
+        ``items`` are its conditions when it is written as a list; ``descriptor_text`` for a plain str."""
         level = self.level(value)
-        return self.descriptors.get(indicator_id, {}).get(level.id, "") if level else ""
+        found = self.descriptors.get(indicator_id, {}).get(level.id, "") if level else ""
+        return Descriptor(found)
+
+    def descriptor_text(self, indicator_id: str, value: int) -> str:
+        """What this level looks like for this indicator, as one plain string (lists joined as sentences)."""
+        return self.descriptor(indicator_id, value).text
 
     @property
     def lowest(self) -> Level:
@@ -99,7 +157,7 @@ def load_rubric(rubrics_dir: Path, framework: Framework | None,
                                         f"indicator {indicator.id} has no rubric descriptors "
                                         f"(add it to {display_path(rubrics_dir / DESCRIPTORS_DIR)}/"
                                         f"{indicator.domain_id}.yaml)"))
-    if problems or not levels:
+    if any(p.severity != WARNING for p in problems) or not levels:
         return None, problems
     return Rubric(tuple(levels), descriptors, rules, domain_rule, credential_rule), problems
 
@@ -172,12 +230,42 @@ def _load_descriptors(folder: Path, framework, level_ids: dict, problems: list[P
                 if level_ids and level_id not in level_ids:
                     problems.append(Problem(shown, located.line(f"{indicator_id}.{level_id}"),
                                             f"unknown level '{level_id}' (known: {', '.join(level_ids)})"))
-            missing = [lid for lid in level_ids if not str(by_level.get(lid) or "").strip()]
+            parsed: dict[str, Descriptor] = {}
+            for level_id, value in by_level.items():
+                where = located.line(f"{indicator_id}.{level_id}")
+                if isinstance(value, list):
+                    if not all(isinstance(v, str) and v.strip() for v in value):
+                        problems.append(Problem(shown, where, f"{indicator_id} {level_id}: each item of the "
+                                                              f"list must be a non-empty sentence"))
+                        continue
+                elif isinstance(value, dict):
+                    problems.append(Problem(shown, where, f"{indicator_id} {level_id}: a descriptor is a "
+                                                          f"sentence or a list of sentences"))
+                    continue
+                descriptor = Descriptor(value)
+                if descriptor:
+                    parsed[str(level_id)] = descriptor
+                    _check_descriptor(shown, where, str(indicator_id), str(level_id), descriptor, problems)
+            missing = [lid for lid in level_ids if lid not in parsed]
             if missing:
                 problems.append(Problem(shown, line, f"{indicator_id} has no descriptor for "
                                                      f"{', '.join(missing)}"))
-            descriptors[str(indicator_id)] = {k: str(v).strip() for k, v in by_level.items() if v}
+            descriptors[str(indicator_id)] = parsed
     return descriptors
+
+
+def _check_descriptor(shown: str, line: int, indicator_id: str, level_id: str, descriptor: Descriptor,
+                      problems: list[Problem]) -> None:
+    """Quality rules `content check` enforces: Proficient is a short checklist; no vague quantities."""
+    low, high = CHECKLIST_ITEMS
+    if level_id == CHECKLIST_LEVEL and not low <= len(descriptor.items) <= high:
+        problems.append(Problem(shown, line, f"{indicator_id} {level_id}: write it as a list of {low} to {high} "
+                                             f"conditions an assessor can check (found "
+                                             f"{len(descriptor.items) or 'prose'})", WARNING))
+    vague = sorted({m.group(1).lower() for m in _VAGUE.finditer(descriptor.text)})
+    if vague:
+        problems.append(Problem(shown, line, f"{indicator_id} {level_id}: say how many instead of "
+                                             f"{', '.join(repr(w) for w in vague)}", WARNING))
 
 
 def _load_rules(path: Path, framework, level_ids: dict, problems: list[Problem]):
