@@ -44,6 +44,7 @@ def badges_list(as_json: bool) -> None:
                 "id": a.public_id,
                 "recipient": a.recipient_email,
                 "badge_class": a.badge_class_id,
+                "name": a.badge_name,
                 "status": a.status(),
                 "issued_on": a.issued_at.isoformat(),
                 "assertion_url": public_url("badges.assertion", public_id=a.public_id),

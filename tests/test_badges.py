@@ -58,7 +58,7 @@ def held(app):
 def test_achieving_a_competency_issues_its_badge_and_its_domains_once(app, earner):
     assert set(held(app)) == {"DSP", "PD"}
     page = earner.get("/my/badges").get_data(as_text=True)
-    assert "MCF Mentor: Effective dispositions" in page and "MCF Domain: Professional Dispositions" in page
+    assert "MCF Mentor: Development of effective dispositions" in page and "MCF Domain: Professional Dispositions" in page
     assert "You earned the badge" in earner.get("/notifications").get_data(as_text=True)
     # More accepted evidence for the same competency issues nothing new.
     accept(app, "teacher@example.org", "active-listening-and-rapport")
@@ -143,7 +143,7 @@ def test_the_public_page_is_private_until_made_public_and_shows_only_what_was_sh
     assert earner.get(f"/b/{public_id}").status_code == 200  # the earner can preview it
     submit(earner, "/my/badges", {"public": "1"}, action=f"/my/badges/{public_id}/visibility")
     page = client.get(f"/b/{public_id}").get_data(as_text=True)
-    assert "MCF Mentor: Effective dispositions" in page and "Test Teacher" in page and "Valid" in page
+    assert "MCF Mentor: Development of effective dispositions" in page and "Test Teacher" in page and "Valid" in page
     assert "MCF Mentoring Micro-credential" in page  # the issuer
     assert "teacher@example.org" not in page
     assert "Private words for" not in page
@@ -173,7 +173,7 @@ def test_the_verify_page_takes_an_image_json_or_url(app, earner, client):
     token = csrf_token(client, "/verify")
     page = client.post("/verify", data={"csrf_token": token, "image": (io.BytesIO(image), "badge.png"),
                                         "email": "teacher@example.org"}).get_data(as_text=True)
-    assert "Valid: “MCF Mentor: Effective dispositions” issued by MCF Mentoring Micro-credential to " \
+    assert "Valid: “MCF Mentor: Development of effective dispositions” issued by MCF Mentoring Micro-credential to " \
            "teacher@example.org" in page
     by_url = client.post("/verify", data={"csrf_token": token,
                                           "url": f"http://localhost/badges/assertions/{public_id}"})

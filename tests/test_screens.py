@@ -11,7 +11,7 @@ from .test_badges import earner, held  # noqa: F401  (fixture)
 
 def test_the_dashboard_announces_new_badges(app, earner):  # noqa: F811
     page = earner.get("/dashboard").get_data(as_text=True)
-    assert "New for you" in page and "You earned the badge" in page and "MCF Mentor: Effective dispositions" in page
+    assert "New for you" in page and "You earned the badge" in page and "MCF Mentor: Development of effective dispositions" in page
 
 
 def test_the_dashboard_and_evidence_page_put_not_yet_feedback_first(app, learner, assessor_client):

@@ -12,6 +12,14 @@ from ..extensions import db
 from ..models import User, UTCDateTime, utcnow
 
 
+def _class_field(context, field: str) -> str:
+    """The badge class's current name or description, for an assertion inserted without one."""
+    from ..content_store import catalogue
+
+    badge = catalogue().badge_class(context.get_current_parameters()["badge_class_id"])
+    return getattr(badge, field) if badge is not None else context.get_current_parameters()["badge_class_id"]
+
+
 class BadgeAssertion(db.Model):
     """A badge issued to a learner. The unique (user, badge class) pair means: issued once and only once.
 
@@ -25,6 +33,11 @@ class BadgeAssertion(db.Model):
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     badge_class_id: Mapped[str] = mapped_column(String(20))
+    # The badge as it was issued: a class renamed later keeps this name and description on every page,
+    # feed and credential of this assertion (lms.badges.services.badge_def). Set at issuance; when an
+    # insert leaves them out, the class's name and description at that moment are taken.
+    badge_name: Mapped[str] = mapped_column(String(200), default=lambda ctx: _class_field(ctx, "name"))
+    badge_description: Mapped[str] = mapped_column(Text, default=lambda ctx: _class_field(ctx, "description"))
     # The email and salt at issuance: the recipient hash must never change afterwards.
     recipient_email: Mapped[str] = mapped_column(String(254))
     salt: Mapped[str] = mapped_column(String(64))

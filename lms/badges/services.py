@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -58,6 +59,7 @@ def issue_achievements(learner_id: int) -> list[BadgeAssertion]:
         now = utcnow()
         assertion = BadgeAssertion(
             public_id=str(uuid.uuid4()), user_id=learner_id, badge_class_id=badge.id,
+            badge_name=badge.name, badge_description=badge.description,
             recipient_email=learner.email, salt=secrets.token_hex(16), achieved_at=achieved_at, issued_at=now,
             expires_at=now + timedelta(days=int(validity)) if validity else None)
         try:
@@ -104,8 +106,36 @@ def badges_of(user: User) -> list[BadgeAssertion]:
 
 
 def badge_def(assertion: BadgeAssertion) -> BadgeClassDef:
-    """The badge class an assertion is of."""
-    return catalogue().badge_class(assertion.badge_class_id)
+    """The badge class an assertion is of, as it was issued: with the name and description stored on the
+    assertion, so a class renamed later does not rename badges already issued (pages, feeds, the 3.0
+    credential when it is signed again). Everything else (artwork, criteria, alignments) is the class's."""
+    badge = catalogue().badge_class(assertion.badge_class_id)
+    return replace(badge, name=assertion.badge_name or badge.name,
+                   description=assertion.badge_description or badge.description)
+
+
+def issued_as_current(assertion: BadgeAssertion) -> bool:
+    """Whether the badge's name and description are still the class's current ones."""
+    badge = catalogue().badge_class(assertion.badge_class_id)
+    issued = badge_def(assertion)
+    return (issued.name, issued.description) == (badge.name, badge.description)
+
+
+def badge_class_url(assertion: BadgeAssertion) -> str:
+    """The 2.0 BadgeClass an assertion points to.
+
+    Open Badges 2.0 has no name on the Assertion: a verifier shows the name of the BadgeClass it fetches
+    from the assertion's `badge` URL. The class's own document (/badges/classes/<id>) is shared by every
+    badge of the class and carries its current name. So that a badge issued before a rename keeps the
+    name it was issued with, its assertion points instead to a BadgeClass of its own,
+    /badges/assertions/<id>/badge-class: the same class (artwork, criteria, alignments, issuer) under
+    the name and description stored at issuance. Badges whose class has not been renamed keep pointing
+    to the shared class. (3.0 credentials carry the name inside the signed Achievement; its id stays
+    the class URL, the achievement being the same one under another name.)
+    """
+    if issued_as_current(assertion):
+        return public_url("badges.badge_class", badge_id=assertion.badge_class_id)
+    return public_url("badges.issued_badge_class", public_id=assertion.public_id)
 
 
 def indicator_ids_of(badge: BadgeClassDef) -> list[str]:
@@ -149,7 +179,24 @@ def criteria_text(badge: BadgeClassDef) -> str:
         how = f"Awarded when every competency of the domain {domain.title} is achieved: {names}."
     else:
         how = f"Awarded when all {len(framework.domains)} domains of the {framework.title} are achieved."
-    return f"{badge.criteria}\n\n{how}"
+    needed = set(indicator_ids_of(badge))
+    levels = sorted({rubric.level(rubric.rules[framework.indicator(i).competency_id].every_indicator_at_least).label
+                     for i in needed})
+    standard = (f"The standard: every one of these {len(needed)} indicators at {' or '.join(levels)} or above, "
+                f"as its rubric describes.")
+    tasks = [f"- “{unit.task.title}” (unit “{unit.title}”): "
+             f"{', '.join(i for i in unit.task.indicator_ids if i in needed)}"
+             for unit in evidence_units(badge)]
+    evidence = "The evidence it requires, from these units' evidence tasks:\n\n" + "\n".join(tasks)
+    if badge.kind == "competency":  # `how` already names the level
+        standard = ""
+    return f"{badge.criteria}\n\n{how}{' ' + standard if standard else ''}\n\n{evidence}"
+
+
+def evidence_units(badge: BadgeClassDef) -> list:
+    """The units whose evidence tasks evidence an indicator this badge stands for, in course order."""
+    needed = set(indicator_ids_of(badge))
+    return [unit for unit in catalogue().task_units if needed & set(unit.task.indicator_ids)]
 
 
 def alignments(badge: BadgeClassDef) -> list[ob2.Alignment]:
@@ -177,12 +224,18 @@ def issuer_document() -> dict:
     return ob2.issuer_json(public_url("badges.issuer"), issuer_info())
 
 
-def badge_class_document(badge: BadgeClassDef) -> dict:
-    """The hosted 2.0 BadgeClass."""
+def badge_class_document(badge: BadgeClassDef, url: str | None = None) -> dict:
+    """The hosted 2.0 BadgeClass (at ``url``: the class as one assertion was issued, see badge_class_url)."""
     return ob2.badge_class_json(
-        public_url("badges.badge_class", badge_id=badge.id), name=badge.name, description=badge.description,
+        url or public_url("badges.badge_class", badge_id=badge.id), name=badge.name, description=badge.description,
         criteria=criteria_text(badge), image_url=public_url("badges.badge_image", badge_id=badge.id, ext="png"),
         issuer_url=public_url("badges.issuer"), tags=badge.tags, alignments=alignments(badge))
+
+
+def issued_badge_class_document(assertion: BadgeAssertion) -> dict:
+    """The 2.0 BadgeClass of one assertion, under the name it was issued with (see badge_class_url)."""
+    return badge_class_document(badge_def(assertion),
+                                public_url("badges.issued_badge_class", public_id=assertion.public_id))
 
 
 def shared_evidence(assertion: BadgeAssertion) -> list[ob2.EvidenceItem]:
@@ -221,12 +274,10 @@ def shareable_versions(assertion: BadgeAssertion,
 def assertion_document(assertion: BadgeAssertion) -> tuple[int, dict]:
     """The hosted 2.0 Assertion, or (410, revoked form)."""
     url = public_url("badges.assertion", public_id=assertion.public_id)
-    badge = badge_def(assertion)
     if assertion.revoked_at is not None:
-        return 410, ob2.revoked_json(url, assertion.revocation_reason,
-                                     public_url("badges.badge_class", badge_id=badge.id))
+        return 410, ob2.revoked_json(url, assertion.revocation_reason, badge_class_url(assertion))
     return 200, ob2.assertion_json(
-        url, badge_class_url=public_url("badges.badge_class", badge_id=badge.id), email=assertion.recipient_email,
+        url, badge_class_url=badge_class_url(assertion), email=assertion.recipient_email,
         salt=assertion.salt, issued_on=assertion.issued_at,
         image_url=public_url("badges.baked_png", public_id=assertion.public_id),
         evidence=shared_evidence(assertion), expires=assertion.expires_at)
@@ -492,6 +543,9 @@ def resolve_own(url: str) -> tuple[int, dict | None]:
     if endpoint == "badges.badge_class":
         badge = catalogue().badge_class(values["badge_id"])
         return (200, badge_class_document(badge)) if badge else (404, None)
+    if endpoint == "badges.issued_badge_class":
+        assertion = assertion_by_public_id(values["public_id"])
+        return (200, issued_badge_class_document(assertion)) if assertion else (404, None)
     if endpoint in ("badges.assertion", "badges.credential", "badges.public_page"):
         assertion = assertion_by_public_id(values["public_id"])
         if assertion is None:

@@ -55,6 +55,14 @@ def badge_class(badge_id: str):
     return _json(services.badge_class_document(badge))
 
 
+@bp.get("/badges/assertions/<public_id>/badge-class")
+def issued_badge_class(public_id: str):
+    """The 2.0 BadgeClass of an assertion whose class has been renamed since it was issued: the class
+    under the name it was issued with (services.badge_class_url says why)."""
+    found = services.assertion_by_public_id(public_id) or abort(404)
+    return _json(services.issued_badge_class_document(found))
+
+
 @bp.get("/badges/classes/<badge_id>/image.<any(png, svg):ext>")
 def badge_image(badge_id: str, ext: str):
     """The badge class artwork."""
@@ -157,9 +165,12 @@ def status_list(number: int):
 def criteria_page(badge_id: str):
     """The badge class's criteria for people: what it takes to earn it, and what it aligns to."""
     badge = catalogue().badge_class(badge_id) or abort(404)
+    cat = catalogue()
+    indicators = [cat.framework.indicator(i) for i in services.indicator_ids_of(badge)]
     return render_template("badges/criteria.html", badge=badge,
                            criteria_html=render_markdown(services.criteria_text(badge)),
-                           alignments=services.alignments(badge), issuer=services.issuer_info())
+                           alignments=services.alignments(badge), issuer=services.issuer_info(),
+                           indicators=indicators, rubric=cat.rubric)
 
 
 @bp.get("/.well-known/did.json")

@@ -87,6 +87,11 @@ def load_badge_classes(badges_dir: Path, framework: Framework | None) -> tuple[t
         if kind == "credential" and target != CREDENTIAL_ID:
             problem("awarded_for", f"the credential is '{CREDENTIAL_ID}'")
             continue
+        if framework is not None:
+            title = (framework.competency(target).title if kind == "competency" else
+                     framework.domain(target).title if kind == "domain" else framework.title)
+            if title not in str(item["name"]):
+                problem("name", f"the name must contain the framework's exact title “{title}”")
         if (kind, target) in awarded:
             problem("awarded_for", f"another badge class is already awarded for {kind} {target}")
             continue

@@ -46,7 +46,6 @@ def feed():
     search, shown = _search()
     page, badges = services.mentors(search, request.args.get("page", 1, type=int))
     query = {k: v for k, v in shown.items() if v}
-    cat = catalogue()
     response = jsonify({
         "total": page.total, "page": page.page, "pages": page.pages,
         "next": public_url("register.feed", page=page.next_num, **query) if page.has_next else None,
@@ -54,7 +53,7 @@ def feed():
             "name": person.name, "school": person.school, "region": person.region,
             "profile_url": public_url("register.mentor", register_id=person.register_id),
             "badges": [{
-                "name": cat.badge_class(a.badge_class_id).name if cat.badge_class(a.badge_class_id) else a.badge_class_id,
+                "name": a.badge_name,  # as issued: a renamed class does not rename it
                 "badge_class": a.badge_class_id, "issued_on": a.issued_at.isoformat(),
                 "public_url": public_url("badges.public_page", public_id=a.public_id),
                 "assertion_url": public_url("badges.assertion", public_id=a.public_id),
