@@ -96,3 +96,17 @@ def test_the_marking_page_shows_each_proficient_condition_as_a_list_item(app, le
         assert f'aria-describedby="level-{key}-{PROFICIENT}-desc"' in page
         block = page.split(f'id="level-{key}-{PROFICIENT}-desc"', 1)[1].split("</div>", 1)[0]
         assert _list_items(block) == [str(escape(i)) for i in rubric.descriptor(indicator_id, PROFICIENT).items]
+
+
+def test_the_calibration_page_shows_each_proficient_condition_as_a_list_item(app, make_user):
+    from .test_calibration import _exemplar_at, _start
+
+    client = signed_in(app, make_user, "calibrating@example.org", "Cal", "assessor")
+    path = _start(client)
+    page = client.get(path).get_data(as_text=True)
+    exemplar = _exemplar_at(app, path)
+    rubric = _catalogue().rubric
+    for indicator_id, _ in exemplar.agreed_levels:
+        key = indicator_id.replace(".", "_")
+        block = page.split(f'id="level-{key}-{PROFICIENT}-desc"', 1)[1].split("</div>", 1)[0]
+        assert _list_items(block) == [str(escape(i)) for i in rubric.descriptor(indicator_id, PROFICIENT).items]
