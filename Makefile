@@ -25,7 +25,9 @@ run: $(BIN)/.installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The browser tests (tests/browser/) drive Debian's Chromium: installed here when missing.
 test: $(BIN)/.installed
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The suite against PostgreSQL: the run creates a fresh database on this server and drops it after.
