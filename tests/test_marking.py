@@ -504,3 +504,26 @@ def test_the_calibrated_assessors_who_may_give_a_second_mark_are_told_by_code(ap
     wanted = f"Submission {case_of(app, vid2).code} needs a second, independent mark."
     assert wanted in notifications_of(app, "lead@example.org")
     assert wanted not in notifications_of(app, "far@example.org")
+
+
+def test_feedback_over_its_stated_limit_is_refused_with_a_message_and_kept_whole(app, make_user):
+    learner = learner_client(app, make_user)
+    save_evidence(learner, LISTENING, submit=True)
+    vid = version_id_of(app)
+    mine = signed_in(app, make_user, "me@example.org", "Mo Me", ("assessor", "lead_assessor"))
+    mine.post(f"/assess/{vid}/claim", data={"csrf_token": csrf_token(mine, "/assess")})
+    page = mine.get(f"/assess/{vid}").get_data(as_text=True)
+    assert "Up to 10,000 characters." in page and "Up to 4,000 characters." in page  # stated beside the fields
+
+    long_feedback = "Name the pupil's words before your own. " * 300  # 12,000 characters
+    refused = assessor_decides(mine, vid, levels(2, 2, 2), "accepted", feedback=long_feedback, claim=False)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Overall feedback can be at most 10,000 characters. Shorten it: your text is kept here." in text
+    assert long_feedback.strip() in text.replace("&#39;", "'")  # the whole text is back in the field
+    assert case_of(app, vid).stage != "final"
+
+    # Autosave keeps it whole too, so coming back later shows every character.
+    token = csrf_token(mine, f"/assess/{vid}")
+    assert mine.post(f"/assess/{vid}/notes", data={"csrf_token": token, "feedback": long_feedback}).status_code == 200
+    assert long_feedback.strip() in mine.get(f"/assess/{vid}").get_data(as_text=True).replace("&#39;", "'")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lms.models import utcnow
 
 from .conftest import submit
@@ -55,6 +57,22 @@ def test_revoking_asks_first_and_says_the_reason_is_public(app, earner, admin_cl
     page = verdict.get_data(as_text=True)
     assert "Revoked on</dt><dd>" + utcnow().strftime("%Y-%m-%d") in page
     assert "Awarded to the wrong account" in page
+
+
+def test_a_revocation_reason_over_its_stated_limit_is_refused_with_the_text_kept(app, earner, admin_client, client):  # noqa: F811
+    from lms.badges import services as badges
+
+    public_id = held(app)["DSP"]
+    assert "up to 1,000 characters" in admin_client.get(f"/admin/badges/{public_id}/revoke").get_data(as_text=True)
+    reason = "The evidence was submitted under another person's account. " * 20  # 1,200 characters
+    refused = submit(admin_client, f"/admin/badges/{public_id}/revoke", {"reason": reason})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "The reason can be at most 1,000 characters." in page
+    assert reason.strip() in page.replace("&#39;", "'")
+    assert client.get(f"/badges/assertions/{public_id}").status_code == 200  # still valid
+    with app.test_request_context():  # the service refuses too, rather than cutting the public text
+        with pytest.raises(badges.BadgeError, match="at most 1,000 characters"):
+            badges.revoke(None, public_id, reason)
 
 
 def test_verify_explains_invalid_input_plainly(client):

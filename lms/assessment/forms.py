@@ -9,6 +9,11 @@ from wtforms.validators import DataRequired, Length
 from ..domain.rubrics import Rubric
 
 
+# Limits stated beside the fields and enforced with a message (the text typed is kept, never cut).
+FEEDBACK_MAX_CHARS = 10_000
+COMMENT_MAX_CHARS = 4_000
+
+
 def field_key(indicator_id: str) -> str:
     """A form field name for an indicator id (dots are awkward in HTML ids)."""
     return indicator_id.replace(".", "_")
@@ -33,7 +38,8 @@ def review_decision_form(indicator_ids: tuple[str, ...], rubric: Rubric, with_le
 
 def _assessment_form_class(indicator_ids: tuple[str, ...], rubric: Rubric, base: type, with_reason: bool) -> type:
     class AssessmentForm(base):
-        feedback = TextAreaField("Overall feedback to the learner", validators=[Length(max=10_000)],
+        feedback = TextAreaField("Overall feedback to the learner", validators=[Length(max=FEEDBACK_MAX_CHARS, message=(
+            f"Overall feedback can be at most {FEEDBACK_MAX_CHARS:,} characters. Shorten it: your text is kept here."))],
                                  render_kw={"rows": 6})
         # The template draws the radio buttons with the rubric beside them; choices are the values.
         outcome = RadioField("Decision", choices=["accepted", "not_yet"], validate_choice=False)
@@ -41,14 +47,16 @@ def _assessment_form_class(indicator_ids: tuple[str, ...], rubric: Rubric, base:
 
     if with_reason:
         AssessmentForm.reason = TextAreaField("Reason for the final decision (kept in the audit trail)",
-                                              validators=[Length(max=4000)], render_kw={"rows": 3})
+                                              validators=[Length(max=4000, message=(
+            "The reason can be at most 4,000 characters. Shorten it: your text is kept here."))], render_kw={"rows": 3})
     choices = [str(level.value) for level in rubric.levels]
     for indicator_id in indicator_ids:
         key = field_key(indicator_id)
         setattr(AssessmentForm, f"level_{key}", RadioField(f"Level for {indicator_id}", choices=choices,
                                                            validate_choice=False))
         setattr(AssessmentForm, f"comment_{key}", TextAreaField(f"Comment on {indicator_id} (optional)",
-                                                                validators=[Length(max=4000)],
+                                                                validators=[Length(max=COMMENT_MAX_CHARS, message=(
+            f"A comment can be at most {COMMENT_MAX_CHARS:,} characters. Shorten it: your text is kept here."))],
                                                                 render_kw={"rows": 2}))
     return AssessmentForm
 

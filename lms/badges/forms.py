@@ -5,6 +5,8 @@ from flask_wtf.file import FileField
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .services import REVOCATION_REASON_MAX_CHARS as REVOKE_REASON_MAX_CHARS
+
 
 class VerifyForm(FlaskForm):
     """One of: a baked image, pasted JSON, or a URL of this issuer; optionally the earner's email."""
@@ -18,7 +20,9 @@ class VerifyForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    """Revoke with a reason."""
+    """Revoke with a reason (public, so stated and limited beside the field; too long is refused, not cut)."""
 
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField("Reason", render_kw={"rows": 3}, validators=[DataRequired(), Length(
+        max=REVOKE_REASON_MAX_CHARS, message=f"The reason can be at most {REVOKE_REASON_MAX_CHARS:,} characters. "
+                                             "Shorten it: your text is kept here.")])
     submit = SubmitField("Revoke")

@@ -486,11 +486,17 @@ def set_shared_evidence(user: User, public_id: str, version_ids: list[int]) -> B
     return assertion
 
 
+REVOCATION_REASON_MAX_CHARS = 1000  # a public reason: a few sentences, stated beside the field
+
+
 def revoke(actor: User | None, public_id: str, reason: str) -> BadgeAssertion:
     """Revoke a badge with a reason: the 2.0 URL answers 410 and the 3.0 status list marks it."""
     reason = reason.strip()
     if not reason:
         raise BadgeError("Give a reason for revoking: it is shown to anyone who checks the badge.")
+    if len(reason) > REVOCATION_REASON_MAX_CHARS:
+        raise BadgeError(f"The reason can be at most {REVOCATION_REASON_MAX_CHARS:,} characters "
+                         f"(this one has {len(reason):,}): shorten it.")
     assertion = assertion_by_public_id(public_id)
     if assertion is None:
         raise BadgeError(f"There is no badge with the id {public_id}.")
@@ -498,7 +504,7 @@ def revoke(actor: User | None, public_id: str, reason: str) -> BadgeAssertion:
         raise BadgeError("This badge was already revoked.")
     result = db.session.execute(
         db.update(BadgeAssertion).where(BadgeAssertion.id == assertion.id, BadgeAssertion.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revocation_reason=reason[:1000], revoked_by_id=actor.id if actor else None))
+        .values(revoked_at=utcnow(), revocation_reason=reason, revoked_by_id=actor.id if actor else None))
     if result.rowcount != 1:
         db.session.rollback()
         raise BadgeError("This badge was already revoked.")

@@ -93,7 +93,7 @@ def site(tmp_path_factory):
         services.create_user(ASSESSOR[0], ASSESSOR[1], PASSWORD, ("assessor", "lead_assessor"))
     logins = json.loads((folder / "instance" / "demo-logins.json").read_text())
     logins[ASSESSOR[0]] = PASSWORD
-    server = make_server("127.0.0.1", port, app, threaded=False)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Site(app, base, folder / "instance", logins)
@@ -117,14 +117,19 @@ class Audit:
 
     site: Site
     page: object
+    javascript: bool = True
     problems: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 
-    def visit(self, path: str) -> None:
-        """Open ``path`` and check the page."""
+    def visit(self, path: str, status: int = 200) -> None:
+        """Open ``path`` (expecting HTTP ``status``) and check the page."""
         response = self.page.goto(self.site.url(path))
-        assert response is not None and response.ok, f"{path}: HTTP {response.status if response else '?'}"
+        assert response is not None and response.status == status, \
+            f"{path}: HTTP {response.status if response else '?'}, expected {status}"
+        if status >= 400:  # the browser reports the expected error status of the page itself
+            self.console[:] = [m for m in self.console if "Failed to load resource" not in m or
+                               f"({self.site.url(path)})" not in m]
         self.check()
 
     def check(self, label: str | None = None) -> None:
@@ -134,6 +139,8 @@ class Audit:
         where = label or page.url.removeprefix(self.site.base)
         self.checked.append(where)
         self._flush_console(where)
+        if not self.javascript:  # axe and the measurements run as scripts: these pages are checked with them on
+            return
         weight = page.evaluate(WEIGHT_JS, self.site.base)
         if weight["total"] > MAX_PAGE_BYTES:
             self.problems.append(f"{where}: weighs {weight['total'] / 1024:.0f} KB (over 100 KB): {weight['parts']}")
@@ -226,7 +233,7 @@ def open_audit(site, browser):
                                       java_script_enabled=javascript, base_url=site.base)
         context.set_default_timeout(10_000)
         page = context.new_page()
-        audit = Audit(site, page)
+        audit = Audit(site, page, javascript)
         page.on("console", lambda m: audit.console.append(f"{m.text} ({m.location.get('url', '')})")
                 if m.type == "error" else None)
         page.on("pageerror", lambda error: audit.console.append(f"uncaught {error}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lms.extensions import db
 from lms.models import User
 
+from ..conftest import PASSWORD
 from ..evidence_helpers import REFLECTION
 
 
@@ -37,3 +38,10 @@ def submission_code(learner_email: str, slug: str) -> str:
         db.select(MarkingCase.code).where(MarkingCase.learner_id == user(learner_email).id,
                                           MarkingCase.unit_slug == slug).order_by(MarkingCase.version_id.desc())
     ).scalars().first()
+
+
+def make_user(email: str, name: str, roles: tuple[str, ...]) -> int:
+    """An account with these roles and the tests' password."""
+    from lms.auth import services
+
+    return services.create_user(email, name, PASSWORD, roles).id

@@ -47,6 +47,7 @@ def test_learner_and_assessor_journey_from_registration_to_a_verified_badge(site
     # Read the unit, then write and attach evidence.
     learner.visit(f"/units/{UNIT}")
     learner.visit(f"/units/{UNIT}/evidence")
+    rubric_panel_scrolls_by_keyboard_and_shows_whole_descriptors(page)
     page.fill("#reflection", COMMENTARY[:600])
     page.set_input_files("#files", files=[{"name": "journal-entries.pdf", "mimeType": "application/pdf",
                                            "buffer": PDF}])
@@ -125,3 +126,20 @@ def decide(assessor, code: str, level: str, outcome: str, feedback: str) -> None
     page.click("main #submit")
     assessor.check(f"/assess (after deciding {code})")
     assert "decision" in page.inner_text("main").lower() or "queue" in page.inner_text("main").lower()
+
+
+def rubric_panel_scrolls_by_keyboard_and_shows_whole_descriptors(page) -> None:
+    """At 1280 px the rubric panel beside the evidence form scrolls on its own: it takes the keyboard focus and
+    the arrow and page keys move it; no descriptor is cut short."""
+    page.set_viewport_size({"width": 1280, "height": 700})
+    panel = page.locator("aside.aside-col")
+    assert panel.evaluate("el => el.scrollHeight > el.clientHeight"), "the rubric fits: nothing to scroll"
+    panel.focus()
+    assert panel.evaluate("el => document.activeElement === el")
+    page.keyboard.press("PageDown")
+    page.keyboard.press("ArrowDown")
+    assert panel.evaluate("el => el.scrollTop") > 0
+    clipped = panel.evaluate("""el => [...el.querySelectorAll('p, li, dd, td')]
+        .filter(d => d.scrollHeight > d.clientHeight + 1 || d.scrollWidth > d.clientWidth + 1).length""")
+    assert clipped == 0
+    page.set_viewport_size({"width": 1280, "height": 900})
