@@ -39,6 +39,13 @@ def test_public_pages(site, open_audit):
         visitor.visit(path)
     visitor.visit("/mentors?q=zzzz-nobody")
     visitor.visit("/no-such-page", status=404)
+    # The pages emailed links open: an invitation (the demo's) and a password reset.
+    visitor.visit(site.link_in_last_email("invited@demo.example.org").removeprefix(site.base))
+    visitor.visit("/account/forgot")
+    visitor.page.fill("#email", "kavita@demo.example.org")
+    visitor.page.click("main #submit")
+    visitor.check("/account/forgot (sent)")
+    visitor.visit(site.link_in_last_email("kavita@demo.example.org").removeprefix(site.base))
     visitor.assert_clean()
 
 
