@@ -231,7 +231,7 @@ def open_audit(site, browser):
     def open_(javascript: bool = True) -> Audit:
         context = browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT},
                                       java_script_enabled=javascript, base_url=site.base)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # generous: the machine may be busy
         page = context.new_page()
         audit = Audit(site, page, javascript)
         page.on("console", lambda m: audit.console.append(f"{m.text} ({m.location.get('url', '')})")

@@ -186,3 +186,16 @@ def test_evidence_is_submitted_with_javascript_off(site, open_audit):
     assert "Submitted" in page.inner_text("main")
     assert site.run(stage.submission_code, email, slug)
     learner.assert_clean()
+
+
+def test_teaching_exemplars_of_every_unit(site, open_audit):
+    from lms.content_store import catalogue
+
+    with site.app.app_context():
+        slugs = [unit.slug for unit in catalogue().task_units if catalogue().exemplars(unit.slug) is not None]
+    assert slugs
+    learner = open_audit()
+    sign_in(learner, LEARNER)
+    for slug in slugs:
+        learner.visit(f"/units/{slug}/exemplars")
+    learner.assert_clean()
