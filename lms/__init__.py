@@ -112,7 +112,11 @@ def _init_pages(app: Flask) -> None:
 
     @app.context_processor
     def page_globals():
-        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        unread = 0
+        if current_user.is_authenticated:  # counted with the sign-in lookup; else counted now
+            unread = current_user.unread_notifications
+            if unread is None:
+                unread = unread_count(current_user.id)
         # formdata=None: the sign-out form must not read the request body, which may be the
         # oversized one a 413 page is answering.
         return {"logout_form": LogoutForm(formdata=None), "unread_notifications": unread}

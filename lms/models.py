@@ -69,6 +69,8 @@ class User(UserMixin, db.Model):
 
     # Set by the session loader: the sign-in this request belongs to (see auth.services).
     session_token = None  # str | None; an instance attribute, not a column
+    # Also set by the session loader: the unread notification count as the request began.
+    unread_notifications = None  # int | None
 
     def get_id(self) -> str | None:
         """Flask-Login keeps the sign-in token in the cookie, not the user id, so logout can revoke it."""

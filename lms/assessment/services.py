@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from ..auth.services import audit
 from ..cohorts.models import Cohort, CohortAssessor, CohortLearner
@@ -134,6 +134,20 @@ def open_case(sender=None, *, version_id: int, learner_id: int, unit_slug: str, 
 def case_for(version_id: int) -> MarkingCase | None:
     """The marking case of a version."""
     return db.session.get(MarkingCase, version_id)
+
+
+def case_with_evidence(version_id: int) -> MarkingCase | None:
+    """The marking case as the marking and moderation pages show it, in a fixed few statements: its
+    version and every version of the submission in full, and the marks with their levels and markers."""
+    from ..evidence.services import version_details
+    version = joinedload(MarkingCase.version)
+    return db.session.execute(
+        db.select(MarkingCase).where(MarkingCase.version_id == version_id)
+        .options(version.joinedload(EvidenceVersion.submission).selectinload(Submission.versions)
+                 .options(*version_details()),
+                 selectinload(MarkingCase.marks).options(joinedload(Mark.assessor).options(lazyload(User.role_rows)),
+                                                         selectinload(Mark.levels)))
+    ).unique().scalar_one_or_none()
 
 
 def init_app(app) -> None:

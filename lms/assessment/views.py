@@ -105,6 +105,7 @@ def assess(version_id: int):
     """The evidence by its code, the task and rubric; the mark form (with saved notes) when claimed.
 
     An assessor who lost the submission (claim expired, taken, marked) sees it read-only with their work."""
+    loaded = services.case_with_evidence(version_id)  # everything the page shows, held for this request  # noqa: F841
     version = services.visible_version(current_user, version_id)
     if version is not None:
         unit = catalogue().unit(version.submission.unit_slug)
@@ -215,7 +216,7 @@ def moderation():
 @role_required("lead_assessor")
 def moderate(version_id: int):
     """Both marks side by side; the lead records final levels, outcome and a reason."""
-    case = services.case_for(version_id)
+    case = services.case_with_evidence(version_id) if request.method == "GET" else services.case_for(version_id)
     if case is None or case.learner_id == current_user.id:
         abort(404)
     # A page may be shown when it is open to this lead, or to show them their own kept work; a post

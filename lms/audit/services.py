@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..content_store import catalogue
 from ..domain.audit_text import EventFacts, sentence
@@ -86,7 +86,9 @@ def _select(filters: AuditFilter):
     if filters.until:
         query = query.where(AuditEvent.created_at < datetime.combine(filters.until + timedelta(days=1), time.min,
                                                                     timezone.utc))
-    return query.options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject_user))
+    # Names only: both people in the same statement, without their roles.
+    return query.options(joinedload(AuditEvent.actor).lazyload(User.role_rows),
+                         joinedload(AuditEvent.subject_user).lazyload(User.role_rows))
 
 
 def page_of(filters: AuditFilter, page: int):

@@ -184,9 +184,13 @@ def start_session(user: User) -> str:
 
 def user_for_session(token: str) -> User | None:
     """The user a live sign-in token belongs to, or None when it is unknown, ended or expired."""
-    # One statement for every signed-in request: the sign-in, its person and their roles together.
+    # One statement for every signed-in request: the sign-in, its person, their roles, and how many
+    # notifications they have not read (which every page shows, from its index).
+    from ..notifications.models import Notification
+    unread = (db.select(db.func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
     row = db.session.execute(
-        db.select(User, UserSession.expires_at).join(UserSession, UserSession.user_id == User.id)
+        db.select(User, UserSession.expires_at, unread.label("unread")).join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _token_hash(token)).options(joinedload(User.role_rows))
     ).unique().first()
     if row is None or row.expires_at <= utcnow():
@@ -195,6 +199,7 @@ def user_for_session(token: str) -> User | None:
     if not user.active:
         return None
     user.session_token = token
+    user.unread_notifications = row.unread
     return user
 
 

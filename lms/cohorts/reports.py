@@ -7,6 +7,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import Pagination
+
 from ..assessment.models import Assessment, IndicatorScore
 from ..badges.models import BadgeAssertion
 from ..content_store import catalogue
@@ -41,6 +43,36 @@ def _members(cohort_id: int):
     return db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == cohort_id)
 
 
+class ListPagination(Pagination):
+    """A page of a list already in memory (the cohort's learners, read once for every figure)."""
+
+    def _query_items(self) -> list:
+        return self._query_args["rows"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def _facts(members_q) -> list[tuple[str, int, str]]:
+    """What each learner has reached, in one statement: (kind, learner id, detail) rows for units
+    started ("progress", "submission"), submitted versions ("version", status), badges held
+    ("badge", badge class) and units with accepted evidence ("accepted", unit)."""
+    def rows(kind: str, user_id, detail):
+        return db.select(db.literal(kind).label("kind"), user_id.label("user_id"), detail.label("detail"))
+
+    empty = db.literal("")
+    return db.session.execute(db.union_all(
+        rows("progress", UnitProgress.user_id, empty).where(UnitProgress.user_id.in_(members_q)),
+        rows("submission", Submission.learner_id, empty).where(Submission.learner_id.in_(members_q)),
+        rows("version", Submission.learner_id, EvidenceVersion.status).join(EvidenceVersion)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None)),
+        rows("accepted", Submission.learner_id, Submission.unit_slug).join(EvidenceVersion)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.status == ACCEPTED),
+        rows("badge", BadgeAssertion.user_id, BadgeAssertion.badge_class_id)
+        .where(BadgeAssertion.user_id.in_(members_q), BadgeAssertion.revoked_at.is_(None)),
+    )).all()
+
+
 def _accepted_units(user_ids) -> dict[int, set[str]]:
     rows = db.session.execute(
         db.select(Submission.learner_id, Submission.unit_slug).join(EvidenceVersion)
@@ -51,23 +83,28 @@ def _accepted_units(user_ids) -> dict[int, set[str]]:
     return accepted
 
 
-def heat_rows(cohort_id: int, page: int | None = None, per_page: int = 50):
-    """The heat map, one learner per row by name: a page of it (with the SQL page), or all of it."""
-    select = (db.select(User).join(CohortLearner, CohortLearner.user_id == User.id)
-              .where(CohortLearner.cohort_id == cohort_id).order_by(User.name, User.id))
+def heat_rows(cohort_id: int, page: int | None = None, per_page: int = 50, people=None, accepted=None):
+    """The heat map, one learner per row by name: a page of it (with its pagination), or all of it.
+
+    ``people`` (learner id and name, by name) and ``accepted`` (units with accepted evidence, by learner)
+    when the caller has read them already."""
+    if people is None:
+        people = [(uid, name) for uid, name in db.session.execute(
+            db.select(User.id, User.name).join(CohortLearner, CohortLearner.user_id == User.id)
+            .where(CohortLearner.cohort_id == cohort_id).order_by(User.name, User.id))]
     pagination = None
     if page is not None:
-        pagination = db.paginate(select, page=page, per_page=per_page, error_out=False)
-        people = [(u.id, u.name) for u in pagination.items]
-    else:
-        people = [(uid, name) for uid, name in db.session.execute(select.with_only_columns(User.id, User.name))]
-    accepted = _accepted_units([uid for uid, _ in people]) if people else {}
+        pagination = ListPagination(page=page, per_page=per_page, error_out=False, rows=people)
+        people = list(pagination.items)
+    if accepted is None:
+        accepted = _accepted_units([uid for uid, _ in people]) if people else {}
     cat = catalogue()
     return tuple(figures.heat_row(cat, uid, name, accepted.get(uid, ())) for uid, name in people), pagination
 
 
 def build(cohort: Cohort, page: int | None = None, per_page: int = 50) -> CohortReport:
-    """Every figure of the cohort; with ``page``, the heat map is that page of learners only."""
+    """Every figure of the cohort; with ``page``, the heat map is that page of learners only.
+    Six statements besides the cohort and its plan, whatever the cohort's size."""
     cat = catalogue()
     members_q = _members(cohort.id)
     members = [figures.Member(uid, name, ext) for uid, name, ext in db.session.execute(
@@ -75,22 +112,21 @@ def build(cohort: Cohort, page: int | None = None, per_page: int = 50) -> Cohort
         .where(CohortLearner.cohort_id == cohort.id).order_by(User.name, User.id))]
     ids = {m.user_id for m in members}
 
-    started = set(db.session.execute(
-        db.select(UnitProgress.user_id).where(UnitProgress.user_id.in_(members_q))
-        .union(db.select(Submission.learner_id).where(Submission.learner_id.in_(members_q)))).scalars())
-    version_states = db.session.execute(
-        db.select(Submission.learner_id, EvidenceVersion.status).join(EvidenceVersion)
-        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None)).distinct()).all()
-    badges = db.session.execute(
-        db.select(BadgeAssertion.user_id, BadgeAssertion.badge_class_id)
-        .where(BadgeAssertion.user_id.in_(members_q), BadgeAssertion.revoked_at.is_(None))).all()
-    reached = {
-        "started": started,
-        "submitted": {uid for uid, _ in version_states},
-        "accepted": {uid for uid, status in version_states if status == ACCEPTED},
-        "badge": {uid for uid, _ in badges},
-        "credential": {uid for uid, badge in badges if badge == CREDENTIAL_ID},
-    }
+    reached = {"started": set(), "submitted": set(), "accepted": set(), "badge": set(), "credential": set()}
+    accepted_units: dict[int, set[str]] = {}
+    for kind, uid, detail in _facts(members_q):
+        if kind in ("progress", "submission"):
+            reached["started"].add(uid)
+        elif kind == "version":
+            reached["submitted"].add(uid)
+            if detail == ACCEPTED:
+                reached["accepted"].add(uid)
+        elif kind == "accepted":
+            accepted_units.setdefault(uid, set()).add(detail)
+        else:
+            reached["badge"].add(uid)
+            if detail == CREDENTIAL_ID:
+                reached["credential"].add(uid)
     funnel = figures.funnel(ids, reached)
 
     behind = figures.behind(cat, members, cohort.plan, done_units(members_q), today())
@@ -107,17 +143,19 @@ def build(cohort: Cohort, page: int | None = None, per_page: int = 50) -> Cohort
     difficulty = figures.difficulty(cat.framework, [figures.IndicatorCounts(i, n, int(ny or 0), learners)
                                                     for i, n, ny, learners in counts])
 
-    decided = db.session.execute(
-        db.select(EvidenceVersion.submitted_at, Assessment.decided_at)
-        .join(Assessment, Assessment.version_id == EvidenceVersion.id)
+    # Decided versions (with their decision's time) and those still waiting, in one statement.
+    timings = db.session.execute(
+        db.select(EvidenceVersion.submitted_at, Assessment.decided_at, EvidenceVersion.status)
         .join(Submission, Submission.id == EvidenceVersion.submission_id)
-        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None))).all()
-    waiting = db.session.execute(
-        db.select(EvidenceVersion.submitted_at).join(Submission)
-        .where(Submission.learner_id.in_(members_q), EvidenceVersion.status == SUBMITTED)).scalars().all()
+        .outerjoin(Assessment, Assessment.version_id == EvidenceVersion.id)
+        .where(Submission.learner_id.in_(members_q), EvidenceVersion.submitted_at.is_not(None),
+               db.or_(Assessment.id.is_not(None), EvidenceVersion.status == SUBMITTED))).all()
+    decided = [(submitted, decided_at) for submitted, decided_at, _ in timings if decided_at is not None]
+    waiting = [submitted for submitted, _, status in timings if status == SUBMITTED]
     turnaround = figures.turnaround(decided, waiting, utcnow())
 
-    heat, pagination = heat_rows(cohort.id, page, per_page)
+    heat, pagination = heat_rows(cohort.id, page, per_page, people=[(m.user_id, m.name) for m in members],
+                                 accepted=accepted_units)
     return CohortReport(cohort, funnel, heat, behind, difficulty, turnaround, pagination)
 
 

@@ -209,7 +209,8 @@ def unassign_assessor(actor: User, cohort_id: int, user_id: int) -> bool:
 def assessors_of(cohort_id: int) -> list[User]:
     """The cohort's assigned assessors, by name."""
     return list(db.session.execute(db.select(User).join(CohortAssessor, CohortAssessor.user_id == User.id)
-                                   .where(CohortAssessor.cohort_id == cohort_id).order_by(User.name)).scalars())
+                                   .where(CohortAssessor.cohort_id == cohort_id).order_by(User.name)
+                                   .options(db.lazyload(User.role_rows))).scalars())
 
 
 def assessor_candidates(cohort_id: int) -> list[User]:
@@ -218,7 +219,7 @@ def assessor_candidates(cohort_id: int) -> list[User]:
     return list(db.session.execute(
         db.select(User).join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role.in_(("assessor", "lead_assessor")), User.active.is_(True), User.id.not_in(assigned))
-        .distinct().order_by(User.name)).scalars())
+        .distinct().order_by(User.name).options(db.lazyload(User.role_rows))).scalars())
 
 
 def cohorts_of_assessor(user_id: int) -> set[int]:

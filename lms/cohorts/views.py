@@ -46,7 +46,8 @@ def create():
 
 
 def _cohort(cohort_id: int) -> Cohort:
-    return db.session.get(Cohort, cohort_id) or abort(404)
+    """The cohort with its plan (one statement), or 404."""
+    return db.session.get(Cohort, cohort_id, options=[db.joinedload(Cohort.targets)]) or abort(404)
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -57,7 +58,7 @@ def show(cohort_id: int):
     query = request.args.get("q", "").strip()
     select = (db.select(CohortLearner).join(User, User.id == CohortLearner.user_id)
               .where(CohortLearner.cohort_id == cohort.id).order_by(User.name, User.id)
-              .options(db.joinedload(CohortLearner.user)))
+              .options(db.joinedload(CohortLearner.user).lazyload(User.role_rows)))
     if query:
         needle = query.lower()
         select = select.where(db.or_(db.func.lower(User.name).contains(needle, autoescape=True),

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..audit.services import record as record_event
@@ -82,6 +82,29 @@ def submission_for(learner: User, unit_slug: str) -> Submission | None:
     return db.session.execute(
         db.select(Submission).where(Submission.learner_id == learner.id, Submission.unit_slug == unit_slug)
     ).scalar_one_or_none()
+
+
+def version_details() -> tuple:
+    """Loader options for versions shown in full (evidence/_version.html): the reopening that began
+    them, their task text, files, and decision with its levels. One statement beside the versions'
+    own (their files), however many versions there are and whether or not any is decided."""
+    assessment = EvidenceVersion.assessment  # the decision, declared by lms.assessment as a backref
+    return (joinedload(EvidenceVersion.reopening).joinedload(Reopening.reopened_version),
+            joinedload(EvidenceVersion.task_text), selectinload(EvidenceVersion.files),
+            joinedload(assessment).joinedload(assessment.property.mapper.class_.scores))
+
+
+def history_options(path) -> tuple:
+    """Loader options: from ``path`` (a loader reaching a Submission), every version shown in full."""
+    return (path.selectinload(Submission.versions).options(*version_details()),)
+
+
+def submission_with_history(learner: User, unit_slug: str) -> Submission | None:
+    """The learner's submission for a unit with every version as the evidence page shows it."""
+    return db.session.execute(
+        db.select(Submission).where(Submission.learner_id == learner.id, Submission.unit_slug == unit_slug)
+        .options(selectinload(Submission.versions).options(*version_details()))
+    ).unique().scalar_one_or_none()
 
 
 def learner_submissions(learner: User) -> dict[str, Submission]:

@@ -34,7 +34,7 @@ def _page(slug: str, form: EvidenceForm | None = None, status: int = 200, confli
     unit = catalogue().unit(slug) or abort(404)
     if unit.task is None:  # an orientation unit asks for no evidence
         abort(404)
-    submission = services.submission_for(current_user, slug)
+    submission = services.submission_with_history(current_user, slug)
     latest = submission.latest if submission else None
     editable = latest is None or latest.status == DRAFT
     if form is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 from ..extensions import db
 from ..mail.services import link_context, queue_template
@@ -15,6 +15,7 @@ def notify(user_id: int, message: str, link: str = "", email_kind: str | None = 
 
     With ``email_kind`` (one of EMAIL_KINDS) it also goes by email, unless the person turned that kind off."""
     db.session.add(Notification(user_id=user_id, message=message[:300], link=link))
+    _recount(user_id)
     if email_kind is None:
         return
     user = db.session.get(User, user_id)
@@ -25,6 +26,14 @@ def notify(user_id: int, message: str, link: str = "", email_kind: str | None = 
         settings_url = base + _settings_path()
     queue_template(user.email, "notification", email_kind, user_id=user_id, user=user, message=message,
                    url=base + link if link.startswith("/") else link, settings_url=settings_url)
+
+
+def _recount(user_id: int) -> None:
+    """The signed-in person's unread count came with their sign-in; after a change, pages count again."""
+    if has_request_context():
+        from flask_login import current_user
+        if getattr(current_user, "id", None) == user_id:
+            current_user.unread_notifications = None
 
 
 def _settings_path() -> str:
@@ -84,3 +93,4 @@ def mark_all_read(user_id: int) -> None:
                        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
     db.session.commit()
+    _recount(user_id)
