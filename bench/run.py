@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--small", action="store_true", help="a twentieth of the data, for a quick look")
     parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 0)),
+                        help="serve the app on this port and the bare route on the next (default: any free ports)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does this)")
@@ -144,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     database_url = server.set(database=name).render_as_string(hide_password=False)
     instance = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    app_port, bare_port = free_port(), free_port()
+    app_port, bare_port = (args.port, args.port + 1) if args.port else (free_port(), free_port())
     base_url = f"http://127.0.0.1:{app_port}"
     processes = []
     try:
         print(f"Filling {name} ...", flush=True)
         ids = prepare(database_url, instance, base_url, args.small)
-        print(f"  {ids['counts']} in {ids['seconds_to_seed']} s", flush=True)
+        print(f"  {ids['counts']} in {ids['seconds_to_seed']} s ({ids['signed']} badges signed and baked)",
+              flush=True)
         env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_DATABASE_URL": database_url,
                "LMS_PUBLIC_BASE_URL": base_url}
         secret = (instance / "secret_key").read_text().strip()

@@ -125,3 +125,12 @@ def test_unbaking_rejects_what_is_not_a_badge_image():
         baking.unbake(b"GIF89a not a badge")
     with pytest.raises(baking.BakingError):
         baking.unbake(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><svg>&a;</svg>')
+
+
+def test_the_canonical_proof_configuration_is_the_same_as_canonicalising_it_whatever_the_time():
+    from lms.domain.openbadges import dataintegrity
+    for created in ("2026-12-02T04:40:00Z", "1999-12-31T23:59:59Z", "2030-06-15T10:00:01Z", "not a time"):
+        config = {"@context": [dataintegrity.CREDENTIALS_V2, dataintegrity.OB_V3], "type": "DataIntegrityProof",
+                  "cryptosuite": dataintegrity.CRYPTOSUITE, "created": created,
+                  "verificationMethod": "did:key:z6MkExample#z6MkExample", "proofPurpose": "assertionMethod"}
+        assert dataintegrity.canonical_proof_config(config) == dataintegrity.canonicalize(config)

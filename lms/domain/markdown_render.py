@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import markdown
@@ -53,8 +54,12 @@ class UnitLinksExtension(Extension):
         md.treeprocessors.register(_UnitLinks(md), "unit_links", 5)
 
 
+@lru_cache(maxsize=256)
 def render_markdown(text: str, *, unit_links: bool = False) -> str:
-    """Render Markdown to HTML that is safe to put in a page, whoever wrote the text."""
+    """Render Markdown to HTML that is safe to put in a page, whoever wrote the text.
+
+    A pure function of its arguments, so the last few hundred texts shown (reflections, feedback on
+    the pages assessors and learners reload) are rendered once per process, not on every request."""
     extensions = list(MARKDOWN_EXTENSIONS)
     if unit_links:
         extensions.append(UnitLinksExtension())

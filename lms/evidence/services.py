@@ -385,11 +385,30 @@ def status_of(submission: Submission | None) -> str:
     latest = submission.latest if submission else None
     if latest is None:
         return "not_started"
-    if latest.status == DRAFT:
-        return "revising" if latest.number > 1 else "draft"
-    if latest.status == SUBMITTED:
-        return "in_review" if latest.claim_active() else "submitted"
-    return latest.status
+    return _status(latest.status, latest.number, latest.claim_active())
+
+
+def _status(status: str, number: int, claimed: bool) -> str:
+    if status == DRAFT:
+        return "revising" if number > 1 else "draft"
+    if status == SUBMITTED:
+        return "in_review" if claimed else "submitted"
+    return status
+
+
+def statuses(learner: User) -> dict[str, str]:
+    """Where the learner's evidence stands for each unit they started (status_of, by unit slug), read
+    in one statement from the latest version of each submission, without loading any evidence text."""
+    latest = (db.select(db.func.max(EvidenceVersion.number)).where(EvidenceVersion.submission_id == Submission.id)
+              .correlate(Submission).scalar_subquery())
+    rows = db.session.execute(
+        db.select(Submission.unit_slug, EvidenceVersion.status, EvidenceVersion.number,
+                  EvidenceVersion.claimed_by_id, EvidenceVersion.claim_expires_at)
+        .join(EvidenceVersion, EvidenceVersion.submission_id == Submission.id)
+        .where(Submission.learner_id == learner.id, EvidenceVersion.number == latest).order_by(Submission.id)).all()
+    now = utcnow()
+    return {slug: _status(status, number, bool(holder and until and until > now))
+            for slug, status, number, holder, until in rows}
 
 
 def file_for_download(user: User, file_id: int) -> EvidenceFile | None:

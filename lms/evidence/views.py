@@ -25,8 +25,8 @@ bp = Blueprint("evidence", __name__)
 @login_required
 def portfolio():
     """Every unit's evidence task with where the learner's evidence stands."""
-    submissions = services.learner_submissions(current_user)
-    rows = [(unit, services.status_of(submissions.get(unit.slug))) for unit in catalogue().task_units]
+    found = services.statuses(current_user)
+    rows = [(unit, found.get(unit.slug, "not_started")) for unit in catalogue().task_units]
     return render_template("evidence/portfolio.html", rows=rows, labels=services.STATUS_LABELS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -31,9 +31,8 @@ def dashboard():
     from ..badges import services as badge_services
     from ..models import utcnow
 
-    submissions = evidence_services.learner_submissions(current_user)
-    returned = [catalogue().unit(slug) for slug, submission in submissions.items()
-                if evidence_services.status_of(submission) == "not_yet" and catalogue().unit(slug) is not None]
+    returned = [catalogue().unit(slug) for slug, status in evidence_services.statuses(current_user).items()
+                if status == "not_yet" and catalogue().unit(slug) is not None]
     since = utcnow() - NEW_BADGE_DAYS
     new_badges = [(a, badge_services.badge_def(a)) for a in badge_services.badges_of(current_user)
                   if a.issued_at >= since and a.revoked_at is None]
@@ -41,6 +40,17 @@ def dashboard():
     return render_template("learning/dashboard.html", catalogue=catalogue(),
                            progress=services.progress(current_user), returned=returned, new_badges=new_badges,
                            cohort_plan=plan_for(current_user))
+
+
+@bp.app_template_global()
+def unit_url(slug: str) -> str:
+    """The address of a unit's page, built once per app and script root rather than on every link."""
+    cache = current_app.extensions.setdefault("lms.unit_urls", {})
+    key = (request.script_root, slug)
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for("learning.unit", slug=slug)
+    return url
 
 
 NEW_BADGE_DAYS = timedelta(days=30)  # how long the dashboard announces a badge as new

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -166,8 +167,38 @@ def resolve_did_key(verification_method: str) -> Ed25519PublicKey:
 
 # --- eddsa-rdfc-2022 ---------------------------------------------------------------------------------
 
+# The canonical N-Quads of a proof configuration, by everything in it but its creation time. A proof
+# configuration is one blank node whose properties each appear once, so its canonical form differs
+# between two times only in the "created" literal (the lines sort by predicate before the literal):
+# the form is computed once with a stand-in time, and the time put in its place. Bounded: proofs
+# brought to /verify may carry anything.
+_CREATED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_STAND_IN = "2000-01-01T00:00:00Z"
+_proof_forms: dict[str, str] = {}
+
+
+def canonical_proof_config(proof_config: dict) -> str:
+    """canonicalize(proof_config), without expanding its contexts again for every new time."""
+    created = proof_config.get("created")
+    if not isinstance(created, str) or not _CREATED.fullmatch(created):
+        return canonicalize(proof_config)
+    try:
+        key = json.dumps({k: v for k, v in proof_config.items() if k != "created"}, sort_keys=True)
+    except (TypeError, ValueError):
+        return canonicalize(proof_config)
+    form = _proof_forms.get(key)
+    if form is None:
+        form = canonicalize({**proof_config, "created": _STAND_IN})
+        if form.count(f'"{_STAND_IN}"') != 1:  # not the one literal expected: no shortcut
+            return canonicalize(proof_config)
+        if len(_proof_forms) >= 64:
+            _proof_forms.clear()
+        _proof_forms[key] = form
+    return form.replace(f'"{_STAND_IN}"', f'"{created}"')
+
+
 def _hash_data(document: dict | list, proof_config: dict) -> bytes:
-    proof_hash = hashlib.sha256(canonicalize(proof_config).encode("utf-8")).digest()
+    proof_hash = hashlib.sha256(canonical_proof_config(proof_config).encode("utf-8")).digest()
     document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
     return proof_hash + document_hash
 
