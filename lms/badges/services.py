@@ -241,6 +241,8 @@ def issued_badge_class_document(assertion: BadgeAssertion) -> dict:
 def shared_evidence(assertion: BadgeAssertion) -> list[ob2.EvidenceItem]:
     """The evidence the earner chose to show with this badge (accepted versions only)."""
     chosen = set(assertion.shared_version_ids)
+    if not chosen:  # most badges show no evidence: nothing to look up
+        return []
     items = []
     for version in shareable_versions(assertion):
         if version.id in chosen:
@@ -379,6 +381,15 @@ def stored_image(assertion: BadgeAssertion, form: str) -> BadgeImage | None:
     """The baked image of the current credential version, as made when it was signed."""
     return db.session.execute(db.select(BadgeImage).where(BadgeImage.assertion_id == assertion.id,
                                                           BadgeImage.form == form)).scalar_one_or_none()
+
+
+def stored_image_of(public_id: str, form: str):
+    """The stored baked image of a badge by its public id, with its version and badge class, in one
+    statement and without loading the assertion; None when there is no such badge or image."""
+    return db.session.execute(
+        db.select(BadgeImage.data, BadgeImage.version, BadgeAssertion.badge_class_id)
+        .join(BadgeAssertion, BadgeAssertion.id == BadgeImage.assertion_id)
+        .where(BadgeAssertion.public_id == public_id, BadgeImage.form == form)).first()
 
 
 def baked_image(assertion: BadgeAssertion, ext: str) -> bytes | None:

@@ -96,17 +96,17 @@ def _stored(document_text: str, etag: str, download_name: str | None = None):
     return response.make_conditional(request)
 
 
-def _image(found: BadgeAssertion, form: str, version: int | None = None):
-    """A baked image as made when the credential was signed. At its versioned URL the bytes can
-    never change, so it may be cached for a year; the plain URL is revalidated by ETag."""
-    image = services.stored_image(found, form) or abort(404)
+def _image(public_id: str, form: str, version: int | None = None):
+    """A baked image as made when the credential was signed (one statement). At its versioned URL
+    the bytes can never change, so it may be cached for a year; the plain URL is revalidated by ETag."""
+    image = services.stored_image_of(public_id, form) or abort(404)
     if version is not None and version != image.version:
-        return redirect(url_for(request.endpoint, public_id=found.public_id), 302)
+        return redirect(url_for(request.endpoint, public_id=public_id), 302)
     ext, mimetype = IMAGE_FORMS[form]
-    name = f"{found.badge_class_id.lower()}-badge{'-ob2' if form == 'svg2' else ''}.{ext}"
+    name = f"{image.badge_class_id.lower()}-badge{'-ob2' if form == 'svg2' else ''}.{ext}"
     response = send_file(io.BytesIO(image.data), mimetype=mimetype, download_name=name,
                          as_attachment=request.args.get("download") == "1", etag=False, conditional=False)
-    response.set_etag(f"{found.public_id}-{form}-{image.version}")
+    response.set_etag(f"{public_id}-{form}-{image.version}")
     response.headers["Access-Control-Allow-Origin"] = "*"  # like the JSON: verifiers anywhere may read it
     response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if version is not None
                                          else "no-cache")
@@ -119,7 +119,7 @@ def _image(found: BadgeAssertion, form: str, version: int | None = None):
 @bp.get("/badges/assertions/<public_id>/v<int:version>/baked.png")
 def baked_png(public_id: str, version: int | None):
     """The badge image carrying the 2.0 assertion and the signed 3.0 credential."""
-    return _image(services.assertion_by_public_id(public_id) or abort(404), "png", version)
+    return _image(public_id, "png", version)
 
 
 @bp.get("/badges/assertions/<public_id>/baked.svg", defaults={"version": None})
@@ -127,21 +127,21 @@ def baked_png(public_id: str, version: int | None):
 def baked_svg(public_id: str, version: int | None):
     """The SVG baked as Open Badges 2.0 (the 3.0 SVG is a separate download: the two bind one prefix
     to different namespaces)."""
-    return _image(services.assertion_by_public_id(public_id) or abort(404), "svg2", version)
+    return _image(public_id, "svg2", version)
 
 
 @bp.get("/badges/credentials/<public_id>.png", defaults={"version": None})
 @bp.get("/badges/credentials/<public_id>/v<int:version>.png")
 def credential_png(public_id: str, version: int | None):
     """The PNG carrying the signed 3.0 credential (and the 2.0 assertion beside it)."""
-    return _image(services.assertion_by_public_id(public_id) or abort(404), "png", version)
+    return _image(public_id, "png", version)
 
 
 @bp.get("/badges/credentials/<public_id>.svg", defaults={"version": None})
 @bp.get("/badges/credentials/<public_id>/v<int:version>.svg")
 def credential_svg(public_id: str, version: int | None):
     """The SVG baked as Open Badges 3.0: the signed credential in <openbadges:credential>."""
-    return _image(services.assertion_by_public_id(public_id) or abort(404), "svg3", version)
+    return _image(public_id, "svg3", version)
 
 
 @bp.get("/badges/credentials/<public_id>.json")
