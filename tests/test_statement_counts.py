@@ -180,11 +180,13 @@ def demo_pages() -> dict[str, list[tuple[str, str]]]:
     calibration_round = _one(db.select(CalibrationRound.id).where(CalibrationRound.assessor_id == assessor.id))
     entry = _one(db.select(JournalEntry.id).where(JournalEntry.learner_id == learner.id))
     badge_class = cat.badge_classes[0].id
+    with_exemplars = next(u.slug for u in cat.task_units if cat.exemplars(u.slug) is not None)
     assert None not in (badge, waiting, moderation, cohort, calibration_round, entry, learner.register_id)
     return {
         "learner": [
             ("dashboard", "/dashboard"), ("unit page", f"/units/{unit}"),
             ("evidence submission page", f"/units/{unit}/evidence"), ("portfolio", "/evidence"),
+            ("exemplars", f"/units/{with_exemplars}/exemplars"),
             ("competency profile", "/profile"), ("notifications", "/notifications"),
             ("email settings", "/notifications/settings"), ("account", "/account"),
             ("journal", "/journal"), ("journal, printable", "/journal/print"),
