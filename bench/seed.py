@@ -94,7 +94,7 @@ def seed(scale: Scale = Scale(), seed_value: int = 7, sign: int = 100) -> dict:
     accepted_by_learner: dict[int, list[str]] = {}
     for index, user in enumerate(users[:-1]):
         want = int(per_learner * (index + 1)) - int(per_learner * index)
-        chosen = rng.sample(units, k=min(len(units), max(1, (want + 1) // 2 + 1)))
+        chosen = rng.sample(units, k=min(len(units), max(1, want)))  # enough units for every version wanted
         made = 0
         for unit in chosen:
             if made >= want:
