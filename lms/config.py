@@ -57,6 +57,7 @@ class Defaults:
     RESET_LINK_MINUTES = 60
     RESET_RESEND_MINUTES = 2  # at most one reset email per account in this time
     CONFIRM_LINK_HOURS = 48  # registration and email-change confirmations
+    ENDORSEMENT_LINK_DAYS = 21  # a request to endorse a badge
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

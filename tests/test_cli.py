@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -116,8 +117,16 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
         from lms.badges.models import BadgeAssertion
         withdrawn = db.session.execute(db.select(BadgeAssertion).join(User, BadgeAssertion.user_id == User.id)
                                        .where(User.email == "mentor.withdrawn@demo.example.org")).scalars().all()
-        # Revoked once issued (the demo assessor's marks may first need a second mark, see the report).
-        assert all(a.status() == "revoked" for a in withdrawn if a.badge_class_id == "DSP")
+        # Issued (second marking settled in the seed) and revoked.
+        assert [a.status() for a in withdrawn if a.badge_class_id == "DSP"] == ["revoked"]
+        # The demo learner's DSP badge: one endorsement approved and carried by its credential, one asked for.
+        from lms.badges.models import BadgeEndorsement
+        dsp = db.session.execute(db.select(BadgeAssertion).where(
+            BadgeAssertion.user_id == learner_id, BadgeAssertion.badge_class_id == "DSP")).scalar_one()
+        states = db.session.execute(db.select(BadgeEndorsement.status).where(
+            BadgeEndorsement.assertion_id == dsp.id).order_by(BadgeEndorsement.id)).scalars().all()
+        assert states == ["approved", "requested"]
+        assert json.loads(dsp.credential_json)["endorsement"][0]["credentialSubject"]["endorsementComment"]
         waiting = db.session.execute(db.select(db.func.count()).select_from(EvidenceVersion)
                                      .where(EvidenceVersion.status == "submitted")).scalar_one()
     assert login(client, *logins["admin"]).status_code == 302

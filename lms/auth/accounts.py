@@ -23,7 +23,7 @@ from ..mail.services import link_context, queue_template
 from ..tasks import app_context, huey
 from ..models import User, UserSession, utcnow
 from ..urls import public_url
-from .models import EMAIL_CHANGE, INVITATION, REGISTRATION, RESET, AccountToken
+from .models import EMAIL_CHANGE, ENDORSEMENT, INVITATION, REGISTRATION, RESET, AccountToken
 from .passwords import hash_password, verify_password
 from .services import (AccountError, EmailProblem, _token_hash, audit, check_password_rules, create_user,
                        normalise_email)
@@ -50,17 +50,26 @@ def _lifetime(purpose: str) -> timedelta:
         return timedelta(days=config["INVITATION_DAYS"])
     if purpose == RESET:
         return timedelta(minutes=config["RESET_LINK_MINUTES"])
+    if purpose == ENDORSEMENT:
+        return timedelta(days=config["ENDORSEMENT_LINK_DAYS"])
     return timedelta(hours=config["CONFIRM_LINK_HOURS"])
 
 
 def _new_link(purpose: str, endpoint: str, **fields) -> str:
     """Store a new single-use token and return the absolute URL that carries its secret."""
+    return new_link(purpose, endpoint, **fields)[1]
+
+
+def new_link(purpose: str, endpoint: str, **fields) -> tuple[AccountToken, str]:
+    """A new single-use token (added to the caller's transaction) and the absolute URL carrying its secret;
+    also for other features' emailed links (``endpoint`` takes the secret as ``token``)."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(AccountToken(token_hash=_token_hash(secret), purpose=purpose, created_at=now,
-                                expires_at=now + _lifetime(purpose), **fields))
+    token = AccountToken(token_hash=_token_hash(secret), purpose=purpose, created_at=now,
+                         expires_at=now + _lifetime(purpose), **fields)
+    db.session.add(token)
     with link_context():
-        return public_url(endpoint, token=secret)
+        return token, public_url(endpoint, token=secret)
 
 
 def _absolute(endpoint: str) -> str:
@@ -91,6 +100,11 @@ def check_link(secret: str, purpose: str, signed_in: User | None = None) -> Acco
     if signed_in is not None and (token.user_id is None or token.user_id != signed_in.id):
         raise LinkProblem(WRONG_ACCOUNT, 403)
     return token
+
+
+def use_link(token: AccountToken) -> None:
+    """Spend a checked link (for other features' links): LinkProblem if it was spent a moment ago."""
+    _use(token)
 
 
 def _use(token: AccountToken) -> None:

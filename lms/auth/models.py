@@ -1,4 +1,5 @@
-"""Single-use links sent by email: invitations, password resets, registrations and email changes."""
+"""Single-use links sent by email: invitations, password resets, registrations, email changes and
+requests to endorse a badge."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..extensions import db
 from ..models import User, UTCDateTime, utcnow
 
 INVITATION, RESET, REGISTRATION, EMAIL_CHANGE = "invitation", "reset", "registration", "email_change"
-PURPOSES = (INVITATION, RESET, REGISTRATION, EMAIL_CHANGE)
+ENDORSEMENT = "endorsement"  # a request to endorse a badge (lms/badges/endorsements.py)
+PURPOSES = (INVITATION, RESET, REGISTRATION, EMAIL_CHANGE, ENDORSEMENT)
 
 
 class AccountToken(db.Model):

@@ -1,5 +1,6 @@
 """Demo badges beyond the demo learner's own: a second mentor whose badge was revoked, so that
-`make run` shows (and verifiers can be shown) what a revoked badge looks like."""
+`make run` shows (and verifiers can be shown) what a revoked badge looks like; and endorsements of the
+demo learner's DSP badge, one approved (embedded in the credential) and one still asked for."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 from ..extensions import db
 from ..models import User, utcnow
 from . import services
-from .models import BadgeAssertion, BadgeStatusList
+from .models import BadgeAssertion, BadgeEndorsement, BadgeStatusList
 
 REVOKED_MENTOR = ("mentor.withdrawn@demo.example.org", "Anjali Seebaluck")
 DEMO_AGE = timedelta(days=2)
@@ -27,7 +28,6 @@ def seed_demo_badges(assessor: User, admin: User | None) -> None:
 
 
 def _issue_revoked_demo_badge(assessor: User, admin: User | None, email: str, name: str) -> None:
-    from ..assessment import services as assessment
     from ..auth import services as accounts
     from ..content_store import catalogue
     from ..cli import _demo_reflection
@@ -39,16 +39,25 @@ def _issue_revoked_demo_badge(assessor: User, admin: User | None, email: str, na
         saved = evidence.save_draft(mentor, unit.slug, evidence.DraftInput(
             reflection=_demo_reflection(unit, "accepted"), links_text="", expected_revision=0,
             checklist_ticked=unit.task.checklist), submit=True)
-        version = assessment.claim(assessor, saved.version.id)
-        assessment.decide(assessor, assessment.Decision(
-            version.id, "accepted", "", tuple(assessment.IndicatorJudgement(i, proficient, "")
-                                               for i in unit.task.indicator_ids)))
+        settle_accepted(assessor, saved.version.id, unit, proficient)
     revoked = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.user_id == mentor.id,
                                                                  BadgeAssertion.badge_class_id == "DSP")
                                  ).scalar_one_or_none()
     backdate_demo_badges(DEMO_AGE)
     if revoked is not None:
         services.revoke(admin, revoked.public_id, REVOCATION_REASON)
+
+
+def settle_accepted(assessor: User, version_id: int, unit, level: int) -> None:
+    """Accept evidence through the real assessment code, deterministically: the demo assessor's first
+    mark, and when it is routed to a second mark (he is not calibrated yet, or it was sampled), the
+    second marker's agreeing mark, so the decision is final and its badges are issued."""
+    from ..assessment.models import SECOND, MarkingCase
+    from ..cli import _demo_mark, _demo_person
+
+    _demo_mark(assessor, version_id, unit, "accepted", level)
+    if db.session.get(MarkingCase, version_id, populate_existing=True).stage == SECOND:
+        _demo_mark(_demo_person("second-marker@demo.example.org"), version_id, unit, "accepted", level)
 
 
 def backdate_demo_badges(age: timedelta) -> None:
@@ -69,3 +78,41 @@ def backdate_demo_badges(age: timedelta) -> None:
     for row in db.session.execute(db.select(BadgeStatusList)).scalars():
         row.created_at = min(row.created_at, earliest)
     services.resign_all()
+
+
+ENDORSERS = (  # (email, name, role, organisation, statement): approved; then one still asked for
+    ("hod.english@demo.example.org", "Devika Ramsamy", "Head of department", "Demo State Secondary School",
+     "I watched Priya mentor our student educator through a whole term. She listened before she advised, "
+     "gave feedback he could act on the next day, and let him make his own decisions about his lessons. "
+     "By the end he was planning with confidence and asking for her view rather than waiting for it."),
+)
+PENDING_ENDORSER = ("mentee.ravi@demo.example.org", "Ravi")
+
+
+def seed_demo_endorsements(learner: User | None) -> None:
+    """The demo learner's DSP badge: an endorsement by a head of department, written through the emailed
+    link and approved (so the credential carries it), and a request to her mentee still open (its
+    email is in instance/mail/). Once only."""
+    from . import endorsements
+    from ..mail.models import OutboxMessage
+
+    assertion = None if learner is None else db.session.execute(db.select(BadgeAssertion).where(
+        BadgeAssertion.user_id == learner.id, BadgeAssertion.badge_class_id == "DSP",
+        BadgeAssertion.revoked_at.is_(None))).scalar_one_or_none()
+    if assertion is None or db.session.execute(db.select(BadgeEndorsement.id).where(
+            BadgeEndorsement.assertion_id == assertion.id)).first():
+        return
+    for email, name, role, organisation, statement in ENDORSERS:
+        row = endorsements.request_endorsement(learner, assertion.public_id, email, name)
+        body = db.session.execute(db.select(OutboxMessage.body).where(OutboxMessage.to_address == email)
+                                  .order_by(OutboxMessage.id.desc())).scalars().first()
+        secret = body.split("/endorse/", 1)[1].split()[0]
+        endorsements.submit(secret, endorsements.EndorsementInput(name, role, organisation, statement, True))
+        # Written the day after the badge was issued, so that a verifier whose clock is behind accepts it.
+        row = db.session.get(BadgeEndorsement, row.id)
+        row.requested_at = assertion.issued_at + timedelta(hours=2)
+        row.received_at = assertion.issued_at + timedelta(days=1)
+        db.session.commit()
+        endorsements.approve(learner, row.id)
+    email, name = PENDING_ENDORSER
+    endorsements.request_endorsement(learner, assertion.public_id, email, name)

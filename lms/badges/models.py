@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..auth.models import AccountToken
 from ..extensions import db
 from ..models import User, UTCDateTime, utcnow
 
@@ -96,3 +97,46 @@ class BadgeStatusList(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     document_json: Mapped[str] = mapped_column(Text)
+
+
+# An endorsement's life: asked for by email, written by the endorser, approved by the earner (then it
+# travels with the credential), or withdrawn by the earner at any point.
+REQUESTED, RECEIVED, APPROVED, WITHDRAWN = "requested", "received", "approved", "withdrawn"
+ENDORSEMENT_STATES = (REQUESTED, RECEIVED, APPROVED, WITHDRAWN)
+
+
+class BadgeEndorsement(db.Model):
+    """Someone who knows the earner's mentoring vouches for one badge, through an emailed single-use link.
+
+    The link is an AccountToken (purpose "endorsement"); the statement is kept exactly as written.
+    Approved, it is signed by this issuer on the endorser's behalf (credential_json) and embedded in
+    the badge's 3.0 credential.
+    """
+
+    __tablename__ = "badge_endorsements"
+    __table_args__ = (CheckConstraint(f"status IN {ENDORSEMENT_STATES!r}", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    assertion_id: Mapped[int] = mapped_column(ForeignKey("badge_assertions.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("account_tokens.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(12), default=REQUESTED)
+    endorser_email: Mapped[str] = mapped_column(String(254))
+    # The name the earner gave when asking; the endorser's own name replaces it when they write.
+    endorser_name: Mapped[str] = mapped_column(String(120), default="")
+    endorser_role: Mapped[str] = mapped_column(String(80), default="")
+    endorser_organisation: Mapped[str] = mapped_column(String(120), default="")
+    statement: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credential_json: Mapped[str] = mapped_column(Text, default="")
+
+    assertion: Mapped[BadgeAssertion] = relationship()
+    token: Mapped[AccountToken | None] = relationship()
+
+    @property
+    def credential(self) -> dict | None:
+        """The signed EndorsementCredential, once approved."""
+        return json.loads(self.credential_json) if self.credential_json else None

@@ -30,7 +30,7 @@ from ..notifications.services import notify
 from ..record.services import final_decision, learner_profile
 from ..urls import public_url
 from . import keys
-from .models import BadgeAssertion, BadgeImage, BadgeStatusList
+from .models import APPROVED, BadgeAssertion, BadgeEndorsement, BadgeImage, BadgeStatusList
 
 
 class BadgeError(Exception):
@@ -306,6 +306,11 @@ def _indicator_results(assertion: BadgeAssertion) -> list[ob3.IndicatorResult]:
     return results
 
 
+def achievement_id(badge: BadgeClassDef) -> str:
+    """The 3.0 Achievement's id: the hosted 2.0 BadgeClass URL."""
+    return public_url("badges.badge_class", badge_id=badge.id)
+
+
 def unsigned_credential(assertion: BadgeAssertion) -> dict:
     """The 3.0 OpenBadgeCredential as it would be signed now (with the evidence chosen now)."""
     badge = badge_def(assertion)
@@ -314,7 +319,7 @@ def unsigned_credential(assertion: BadgeAssertion) -> dict:
     issuer_profile = ob3.profile(did, info)
     results = _indicator_results(assertion)
     achievement = ob3.achievement(
-        public_url("badges.badge_class", badge_id=badge.id), name=badge.name, description=badge.description,
+        achievement_id(badge), name=badge.name, description=badge.description,
         criteria=criteria_text(badge), image_url=public_url("badges.badge_image", badge_id=badge.id, ext="png"),
         tags=badge.tags, alignments=alignments(badge), results=results,
         achievement_type="Competency" if badge.kind != "credential" else "MicroCredential", issuer=issuer_profile,
@@ -325,7 +330,16 @@ def unsigned_credential(assertion: BadgeAssertion) -> dict:
         achievement_data=achievement, email=assertion.recipient_email, salt=assertion.salt,
         valid_from=assertion.issued_at, valid_until=assertion.expires_at, results=results,
         status_list_url=public_url("badges.status_list", number=index // ob3.STATUS_LIST_BITS),
-        status_index=index, evidence=shared_evidence(assertion))
+        status_index=index, evidence=shared_evidence(assertion), endorsements=approved_endorsements(assertion))
+
+
+def approved_endorsements(assertion: BadgeAssertion) -> list[dict]:
+    """The signed EndorsementCredentials the earner approved, in the order approved (lms/badges/endorsements.py)."""
+    rows = db.session.execute(db.select(BadgeEndorsement).where(
+        BadgeEndorsement.assertion_id == assertion.id, BadgeEndorsement.status == APPROVED,
+        BadgeEndorsement.credential_json != "")
+        .order_by(BadgeEndorsement.approved_at, BadgeEndorsement.id)).scalars()
+    return [row.credential for row in rows]
 
 
 def require_base_url() -> None:
@@ -353,8 +367,8 @@ def sign_credential(assertion: BadgeAssertion) -> None:
 
 
 def credential_changed(assertion: BadgeAssertion) -> None:
-    """Hook for anything that changes what the credential carries (an endorsement added, say):
-    re-sign it and re-bake its images, in the caller's transaction."""
+    """Hook for anything that changes what the credential carries (an endorsement approved or
+    withdrawn): re-sign it and re-bake its images, in the caller's transaction."""
     sign_credential(assertion)
 
 
@@ -448,6 +462,8 @@ def resign_all() -> int:
     require_base_url()
     for row in db.session.execute(db.select(BadgeStatusList).with_for_update()).scalars():
         _sign_status_list(row)
+    from .endorsements import resign_approved  # endorsements build on this module
+    resign_approved()
     count = 0
     for assertion in db.session.execute(db.select(BadgeAssertion).order_by(BadgeAssertion.id)).scalars():
         sign_credential(assertion)

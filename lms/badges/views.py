@@ -17,9 +17,10 @@ from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
 from ..extensions import db
 from ..urls import public_url
-from . import keys, services
-from .forms import RevokeForm, VerifyForm
-from .models import BadgeAssertion, BadgeStatusList
+from ..auth.accounts import LinkProblem
+from . import endorsements, keys, services
+from .forms import EndorseForm, EndorsementRequestForm, RevokeForm, VerifyForm
+from .models import APPROVED, BadgeAssertion, BadgeEndorsement, BadgeStatusList
 
 bp = Blueprint("badges", __name__)
 
@@ -189,7 +190,13 @@ def mine():
     """The learner's badges with downloads and ways to share them."""
     items = []
     accepted = services.accepted_evidence(current_user.id)
-    for found in services.badges_of(current_user):
+    held = services.badges_of(current_user)
+    by_badge: dict[int, list[BadgeEndorsement]] = {a.id: [] for a in held}
+    for endorsement in db.session.execute(
+            db.select(BadgeEndorsement).where(BadgeEndorsement.assertion_id.in_(list(by_badge) or [-1]))
+            .order_by(BadgeEndorsement.requested_at, BadgeEndorsement.id)).scalars():
+        by_badge[endorsement.assertion_id].append(endorsement)
+    for found in held:
         badge = services.badge_def(found)
         page_url = public_url("badges.public_page", public_id=found.public_id)
         image_url = public_url("badges.baked_png", public_id=found.public_id)
@@ -200,8 +207,10 @@ def mine():
             "embed": f'<a href="{escape(page_url)}"><img src="{escape(image_url)}" width="120" height="120" '
                      f'alt="{escape(badge.name)}"></a>',
             "versions": services.shareable_versions(found, accepted),
+            "endorsements": by_badge[found.id],
         })
-    return render_template("badges/mine.html", items=items, form=FlaskForm(), catalogue=catalogue())
+    return render_template("badges/mine.html", items=items, form=FlaskForm(), catalogue=catalogue(),
+                           request_form=EndorsementRequestForm(formdata=None))
 
 
 def _linkedin_url(found: BadgeAssertion, badge, page_url: str) -> str:
@@ -260,6 +269,82 @@ def evidence(public_id: str):
     return redirect(url_for("badges.mine") + f"#badge-{public_id}")
 
 
+# --- endorsements: the earner asks, approves and withdraws; the endorser writes through a link ----------------
+
+def _back_to(public_id: str, anchor: str = ""):
+    return redirect(url_for("badges.mine") + f"#{anchor or 'badge-' + public_id}")
+
+
+@bp.post("/my/badges/<public_id>/endorsements")
+@login_required
+def request_endorsement(public_id: str):
+    """Email someone a single-use link to endorse this badge."""
+    form = EndorsementRequestForm()
+    if not form.validate_on_submit():
+        flash("Give the name and email address of the person you are asking.", "error")
+        return _back_to(public_id, f"endorse-{public_id}")
+    try:
+        endorsement = endorsements.request_endorsement(current_user, public_id, form.email.data, form.name.data)
+    except LookupError:
+        abort(404)
+    except endorsements.EndorsementError as exc:
+        flash(str(exc), "error")
+        return _back_to(public_id, f"endorse-{public_id}")
+    flash(f"Your request is on its way to {endorsement.endorser_name}. You decide whether to show what they write.",
+          "success")
+    return _back_to(public_id, f"endorse-{public_id}")
+
+
+@bp.post("/my/badges/<public_id>/endorsements/<int:endorsement_id>/<any(approve, withdraw):action>")
+@login_required
+def decide_endorsement(public_id: str, endorsement_id: int, action: str):
+    """Approve an endorsement (signed and embedded in the credential) or withdraw it (taken out again)."""
+    try:
+        if action == "approve":
+            done = endorsements.approve(current_user, endorsement_id)
+            flash(f"{done.endorser_name}'s endorsement is approved: it is on your badge page and in your "
+                  f"badge's credential.", "success")
+        else:
+            done = endorsements.withdraw(current_user, endorsement_id)
+            flash(f"{done.endorser_name}'s endorsement is withdrawn.", "success")
+    except LookupError:
+        abort(404)
+    except (endorsements.EndorsementError, services.BadgeError) as exc:
+        flash(str(exc), "error")
+    return _back_to(public_id, f"endorse-{public_id}")
+
+
+@bp.route("/endorse/<token>", methods=["GET", "POST"])
+def endorse(token: str):
+    """The endorser's page: what they are endorsing (the badge and the earner's name), and the form."""
+    try:
+        endorsement = endorsements.open_link(token)
+    except LinkProblem as exc:
+        return render_template("badges/endorse_closed.html", message=str(exc)), exc.status
+    form = EndorseForm(data={"name": endorsement.endorser_name} if request.method == "GET" else None)
+    assertion = endorsement.assertion
+    context = {"form": form, "badge": services.badge_def(assertion), "earner_name": assertion.user.name,
+               "limit": endorsements.STATEMENT_MAX, "roles": endorsements.SUGGESTED_ROLES,
+               "issuer_name": current_app.config["ISSUER_NAME"], "problems": []}
+    if request.method == "POST":
+        if not form.validate_on_submit():  # the CSRF token (the only thing WTForms checks here)
+            context["problems"] = ["The form expired; your text is below. Send it again."]
+            return render_template("badges/endorse.html", **context), 400
+        data = endorsements.EndorsementInput(form.name.data or "", form.role.data or "", form.organisation.data or "",
+                                             form.statement.data or "", bool(form.confirm.data))
+        try:
+            endorsements.submit(token, data)
+        except endorsements.EndorsementError as exc:
+            context["problems"] = endorsements.check_input(data) or [str(exc)]
+            return render_template("badges/endorse.html", **context), 400
+        except LinkProblem as exc:
+            return render_template("badges/endorse_closed.html", message=str(exc)), exc.status
+        return render_template("badges/endorse_closed.html", thanks=True, earner_name=assertion.user.name,
+                               message=f"Thank you. {assertion.user.name} will see your endorsement and decide "
+                                       f"whether to show it with their badge. This link now no longer works.")
+    return render_template("badges/endorse.html", **context)
+
+
 @bp.get("/b/<public_id>")
 def public_page(public_id: str):
     """The badge's public page: private until the earner makes it public."""
@@ -270,7 +355,8 @@ def public_page(public_id: str):
     badge = services.badge_def(found)
     chosen = set(found.shared_version_ids)
     shared = [v for v in services.shareable_versions(found) if v.id in chosen]
-    return render_template("badges/public.html", assertion=found, badge=badge, owner=owner,
+    approved = endorsements.endorsements_of(found, (APPROVED,))
+    return render_template("badges/public.html", assertion=found, badge=badge, owner=owner, endorsements=approved,
                            criteria_html=render_markdown(services.criteria_text(badge)),
                            issuer=services.issuer_info(), shared=shared, catalogue=catalogue(),
                            render_markdown=render_markdown, status=found.status(),

@@ -36,6 +36,10 @@ def _unit(details: dict) -> str:
     return f"“{title}”" if title else "a unit"
 
 
+def _badge(details: dict) -> str:
+    return str(details.get("badge_name") or details.get("badge", ""))
+
+
 def sentence(event: EventFacts) -> str:
     """The event as one plain sentence, e.g. "Asha Assessor accepted Priya Ramdin's evidence for …"."""
     who = event.actor or "The system"
@@ -74,6 +78,16 @@ def sentence(event: EventFacts) -> str:
     if action == "badge.revoked":
         return f"{who} revoked {whom}'s badge “{d.get('badge_name') or d.get('badge', '')}”" + (
             f": {d['reason']}" if d.get("reason") else ".")
+    if action == "badge.endorsement_requested":
+        return f"{who} asked {d.get('endorser') or 'someone'} to endorse their badge “{_badge(d)}”."
+    if action == "badge.endorsed":
+        role = f" ({d['role']})" if d.get("role") else ""
+        return f"{d.get('endorser') or 'Someone'}{role} endorsed {whom}'s badge “{_badge(d)}” through an emailed link."
+    if action == "badge.endorsement_approved":
+        return f"{who} approved {d.get('endorser') or 'an'}'s endorsement of their badge “{_badge(d)}”: it is shown " \
+               f"and signed into the credential."
+    if action == "badge.endorsement_withdrawn":
+        return f"{who} withdrew {d.get('endorser') or 'an'}'s endorsement of their badge “{_badge(d)}”."
     if action == "user.invited":
         return f"{who} invited {whom} to choose a password."
     if action == "user.invitation_accepted":

@@ -169,6 +169,8 @@ def erase(actor: User, user_id: int, confirmation: str, secret: str) -> User:
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
     forget_mail(user.id)  # their queued and sent emails (addresses, names) go too; none is sent now
     forget_links(user.id)
+    from ..badges.endorsements import forget_endorsements
+    forget_endorsements(user.id)  # they name and quote other people
     db.session.execute(db.update(BadgeAssertion).where(BadgeAssertion.user_id == user.id)
                        .values(recipient_email=f"erased-{user.id}@erased.invalid", shared_versions_json="[]",
                                is_public=False))

@@ -88,8 +88,8 @@ def achievement(url: str, *, name: str, description: str, criteria: str, image_u
 def credential(credential_id: str, *, issuer_did: str, issuer: IssuerInfo, name: str, achievement_data: dict,
                email: str, salt: str, valid_from: datetime, valid_until: datetime | None,
                results: list[IndicatorResult], status_list_url: str, status_index: int,
-               evidence: list[EvidenceItem]) -> dict:
-    """The unsigned OpenBadgeCredential for one earner."""
+               evidence: list[EvidenceItem], endorsements: list[dict] | None = None) -> dict:
+    """The unsigned OpenBadgeCredential for one earner, with the signed EndorsementCredentials it carries."""
     subject = {
         "type": ["AchievementSubject"],
         "identifier": [{"type": "IdentityObject", "identityHash": hash_email(email, salt),
@@ -124,7 +124,49 @@ def credential(credential_id: str, *, issuer_did: str, issuer: IssuerInfo, name:
     if evidence:
         data["evidence"] = [{"id": e.url, "type": ["Evidence"], "name": e.name, "narrative": e.narrative}
                             for e in evidence]
+    if endorsements:
+        data["endorsement"] = list(endorsements)
     return data
+
+
+@dataclass(frozen=True)
+class Endorser:
+    """Who wrote an endorsement, as they described themselves, and how the issuer reached them."""
+
+    name: str
+    role: str
+    organisation: str = ""
+
+    def describe(self) -> str:
+        """"Name, role, organisation" (the organisation only when given)."""
+        return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
+
+
+def endorsement_credential(credential_id: str, *, issuer_did: str, issuer: IssuerInfo, subject_id: str,
+                           badge_name: str, earner_name: str, endorser: Endorser, comment: str,
+                           written_at: datetime, reached_by: str) -> dict:
+    """An unsigned Open Badges 3.0 EndorsementCredential that the issuer signs on the endorser's behalf.
+
+    Its subject is the endorsed credential (``subject_id``), its endorsementComment the endorser's
+    words exactly; its name and description say who wrote it and how they were reached, since the
+    proof can only say who signed it.
+    """
+    return {
+        "@context": [CREDENTIALS_V2, OB_V3],
+        "id": credential_id,
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": profile(issuer_did, issuer),
+        "validFrom": iso(written_at),
+        "name": f"{endorser.name} endorses {earner_name}’s badge “{badge_name}”",
+        "description": (f"Written by {endorser.describe()}, who was reached {reached_by}. {issuer.name} signs it "
+                        f"on their behalf: the signature vouches that these words came through that link, "
+                        f"not for who wrote them."),
+        "credentialSubject": {
+            "id": subject_id,
+            "type": ["EndorsementSubject"],
+            "endorsementComment": comment,
+        },
+    }
 
 
 def encode_status_list(set_bits: set[int], size: int = STATUS_LIST_BITS) -> str:

@@ -63,6 +63,8 @@ class Verification:
     revocation_reason: str = ""
     revoked_on: str = ""  # known when the issuer is this app
     subject_id: str = ""  # the assertion's URL or the credential's id
+    endorsements: list[dict] = field(default_factory=list)  # {"name", "comment"} of each signed endorsement
+    superseded_by: str = ""  # the page of the badge that replaces this one (known when the issuer is this app)
     problems: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
 
@@ -251,6 +253,9 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
     if issuer is not None:
         result.issuer_name = issuer.name
     result.checks.append("The signature is valid and belongs to the issuer.")
+    problem = _check_endorsements(result, credential, resolve_key)
+    if problem:
+        return result.fail(problem)
     moment = _now(now)
     valid_from = parse_iso(credential.get("validFrom"), naive_is_utc=True)
     if valid_from is not None and valid_from > moment:
@@ -281,6 +286,28 @@ def verify_ob3(credential: dict, fetch: Fetch, email: str | None = None, now: da
             return result
     result.valid, result.status = True, "valid"
     return result
+
+
+def _check_endorsements(result: Verification, credential: dict, resolve_key) -> str:
+    """Each embedded EndorsementCredential must carry its own valid proof; returns the problem, if any."""
+    endorsements = credential.get("endorsement") or []
+    if not isinstance(endorsements, list):
+        return "its endorsements are not a list"
+    for item in endorsements:
+        types = item.get("type") if isinstance(item, dict) else None
+        if not isinstance(types, list) or "EndorsementCredential" not in types:
+            return "one of its endorsements is not an EndorsementCredential"
+        try:
+            dataintegrity.verify(item, resolve_key)
+        except dataintegrity.ProofError as exc:
+            return f"the signature of the endorsement “{item.get('name', '')}” does not verify: {exc}"
+        subject = item.get("credentialSubject") or {}
+        result.endorsements.append({"name": str(item.get("name", "")), "description": str(item.get("description", "")),
+                                    "comment": str(subject.get("endorsementComment", ""))})
+    if endorsements:
+        count = len(endorsements)
+        result.checks.append(f"{count} endorsement{'s' if count != 1 else ''}, each with a valid signature.")
+    return ""
 
 
 def _revoked(status: dict, issuer_id, fetch: Fetch, resolve_key, issuer: OwnIssuer | None) -> tuple[bool, str]:
