@@ -222,8 +222,9 @@ def demo_seed() -> None:
         if _demo_user("assessor") is not None:
             from .badges.demo import seed_demo_badges
             seed_demo_badges(_demo_user("assessor"), _demo_user("admin"))
-            from .badges.demo import seed_demo_endorsements
+            from .badges.demo import seed_demo_endorsements, seed_renewed_badge
             seed_demo_endorsements(_demo_user("learner"))
+            seed_renewed_badge(_demo_user("assessor"))
     # After the marking above: Jean-Marc's marks were second-marked while he was not yet calibrated.
     from .calibration.demo import seed_round
     seed_round(_demo_user("assessor"))

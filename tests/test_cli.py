@@ -102,8 +102,9 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
     with app.app_context():
         # The three demo logins, one invited mentor (whose invitation is kept in instance/mail/), the
         # programme lead, the demo cohort's thirty mentors and its second assessor; the lead assessor, a second
-        # lead assessor and two more learners whose marks disagreed; and a mentor whose badge was revoked.
-        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 41
+        # lead assessor and two more learners whose marks disagreed; a mentor whose badge was revoked and one
+        # who renewed an expired badge.
+        assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 42
         from lms.mail.services import mail_folder
         assert len(list(mail_folder().glob("*-invitation.eml"))) == 1
         learner_id = db.session.execute(db.select(User.id).where(User.email == logins["learner"][0])).scalar_one()
@@ -127,6 +128,12 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, client):
             BadgeEndorsement.assertion_id == dsp.id).order_by(BadgeEndorsement.id)).scalars().all()
         assert states == ["approved", "requested"]
         assert json.loads(dsp.credential_json)["endorsement"][0]["credentialSubject"]["endorsementComment"]
+        # A renewed badge that supersedes an expired one.
+        renewed = db.session.execute(db.select(BadgeAssertion).join(User, BadgeAssertion.user_id == User.id).where(
+            User.email == "mentor.renewed@demo.example.org", BadgeAssertion.badge_class_id == "DSP")
+            .order_by(BadgeAssertion.id)).scalars().all()
+        assert [a.status() for a in renewed] == ["expired", "valid"] and renewed[1].supersedes_id == renewed[0].id
+        assert renewed[0].superseded_at is not None and renewed[1].credential_json
         waiting = db.session.execute(db.select(db.func.count()).select_from(EvidenceVersion)
                                      .where(EvidenceVersion.status == "submitted")).scalar_one()
     assert login(client, *logins["admin"]).status_code == 302

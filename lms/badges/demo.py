@@ -1,12 +1,14 @@
 """Demo badges beyond the demo learner's own: a second mentor whose badge was revoked, so that
 `make run` shows (and verifiers can be shown) what a revoked badge looks like; and endorsements of the
-demo learner's DSP badge, one approved (embedded in the credential) and one still asked for."""
+demo learner's DSP badge, one approved (embedded in the credential) and one still asked for; and a
+third mentor whose expired DSP badge was renewed after new accepted evidence."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 
+from ..domain.openbadges.ob3 import STATUS_LIST_BITS
 from ..extensions import db
 from ..models import User, utcnow
 from . import services
@@ -116,3 +118,54 @@ def seed_demo_endorsements(learner: User | None) -> None:
         endorsements.approve(learner, row.id)
     email, name = PENDING_ENDORSER
     endorsements.request_endorsement(learner, assertion.public_id, email, name)
+
+
+RENEWED_MENTOR = ("mentor.renewed@demo.example.org", "Sanjay Bhujun")
+
+
+def seed_renewed_badge(assessor: User) -> None:
+    """A mentor whose DSP badge, earned over a year ago, expired; they renewed it: the evidence behind it
+    was reopened, revised, and accepted again, and a new badge supersedes the old one. Once only."""
+    from ..auth import services as accounts
+    from ..cli import _demo_reflection
+    from ..content_store import catalogue
+    from ..evidence import services as evidence
+    from . import renewal
+
+    email, name = RENEWED_MENTOR
+    if db.session.execute(db.select(User.id).where(User.email == email)).first() is not None:
+        return
+    mentor = accounts.create_user(email, name, secrets.token_urlsafe(12), "learner")
+    proficient = catalogue().rubric.level_by_id("proficient").value
+    units = [u for u in catalogue().task_units if u.domain_id == "PD"]
+    for unit in units:
+        saved = evidence.save_draft(mentor, unit.slug, evidence.DraftInput(
+            reflection=_demo_reflection(unit, "accepted"), links_text="", expected_revision=0,
+            checklist_ticked=unit.task.checklist), submit=True)
+        settle_accepted(assessor, saved.version.id, unit, proficient)
+    old = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.user_id == mentor.id,
+                                                             BadgeAssertion.badge_class_id == "DSP")).scalar_one()
+    # Earned 400 days ago with a year's validity: expired 35 days ago.
+    old.issued_at = old.achieved_at = utcnow() - timedelta(days=400)
+    old.expires_at = utcnow() - timedelta(days=35)
+    old.is_public = True
+    services.start_status_list_by(old.id // STATUS_LIST_BITS, old.issued_at)
+    services.sign_credential(old)
+    db.session.commit()
+    renewal.start(mentor, old.public_id)
+    for unit in units:
+        draft = evidence.submission_for(mentor, unit.slug).latest
+        version = evidence.save_draft(mentor, unit.slug, evidence.DraftInput(
+            reflection=_demo_reflection(unit, "accepted") + "\n\nRevised for renewal: what changed in my "
+            "mentoring this year, with my new mentee's words.", links_text="", expected_revision=draft.revision,
+            checklist_ticked=unit.task.checklist), submit=True).version
+        settle_accepted(assessor, version.id, unit, proficient)
+    new = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.supersedes_id == old.id)
+                             ).scalar_one_or_none()
+    if new is not None:  # two days old, like the demo's other badges, so a lagging verifier clock accepts it
+        new.issued_at -= DEMO_AGE
+        new.achieved_at -= DEMO_AGE
+        if new.expires_at is not None:
+            new.expires_at -= DEMO_AGE
+        services.sign_credential(new)
+        db.session.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import AccountToken
@@ -21,14 +22,23 @@ def _class_field(context, field: str) -> str:
     return getattr(badge, field) if badge is not None else context.get_current_parameters()["badge_class_id"]
 
 
-class BadgeAssertion(db.Model):
-    """A badge issued to a learner. The unique (user, badge class) pair means: issued once and only once.
+# A badge is live until it is revoked or superseded (an expired badge is still live: it can be renewed).
+LIVE = "revoked_at IS NULL AND superseded_at IS NULL"
 
-    The integer id is also the credential's index in the revocation status list.
+
+class BadgeAssertion(db.Model):
+    """A badge issued to a learner: at most one live badge per (user, badge class), a partial unique index.
+
+    A renewal (an expired badge) or a reissue (a revoked one) is a new assertion that names the one it
+    supersedes; the old one keeps its record and is marked superseded. The integer id is also the
+    credential's index in the revocation status list.
     """
 
     __tablename__ = "badge_assertions"
-    __table_args__ = (UniqueConstraint("user_id", "badge_class_id"),)
+    __table_args__ = (
+        Index("uq_badge_assertions_live", "user_id", "badge_class_id", unique=True,
+              postgresql_where=text(LIVE), sqlite_where=text(LIVE)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -55,8 +65,13 @@ class BadgeAssertion(db.Model):
     credential_json: Mapped[str] = mapped_column(Text, default="")
     credential_version: Mapped[int] = mapped_column(Integer, default=0)
     credential_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The badge this one renews or reissues (one successor each), and when a newer one replaced this.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("badge_assertions.id", ondelete="SET NULL"),
+                                                      unique=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    supersedes: Mapped[BadgeAssertion | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 
     @property
     def shared_version_ids(self) -> list[int]:
@@ -140,3 +155,32 @@ class BadgeEndorsement(db.Model):
     def credential(self) -> dict | None:
         """The signed EndorsementCredential, once approved."""
         return json.loads(self.credential_json) if self.credential_json else None
+
+
+class BadgeRenewal(db.Model):
+    """Renewing an expired badge, or reissuing a revoked one: the evidence behind it is reopened, and
+    when every piece is accepted again (and the achievement holds) a new assertion supersedes the old.
+
+    ``versions_json`` lists [submission id, number of the accepted version reopened]: a piece counts as
+    accepted again once a later version of that submission is accepted.
+    """
+
+    __tablename__ = "badge_renewals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assertion_id: Mapped[int] = mapped_column(ForeignKey("badge_assertions.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    versions_json: Mapped[str] = mapped_column(Text, default="[]")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_assertion_id: Mapped[int | None] = mapped_column(ForeignKey("badge_assertions.id", ondelete="SET NULL"))
+
+    assertion: Mapped[BadgeAssertion] = relationship(foreign_keys=[assertion_id])
+    new_assertion: Mapped[BadgeAssertion | None] = relationship(foreign_keys=[new_assertion_id])
+
+    @property
+    def pieces(self) -> list[tuple[int, int]]:
+        """(submission id, reopened version number) for each piece of evidence behind the badge."""
+        return [tuple(pair) for pair in json.loads(self.versions_json or "[]")]

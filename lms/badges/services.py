@@ -22,7 +22,7 @@ from ..content_store import catalogue
 from ..domain.badge_classes import BadgeClassDef
 from ..domain.case import sentences
 from ..domain.openbadges import baking, dataintegrity, ob2, ob3
-from ..domain.openbadges.verify import OwnIssuer, Verification, verify_anything
+from ..domain.openbadges.verify import NOT_ISSUED_HERE, OwnIssuer, Verification, verify_anything
 from ..evidence.models import ACCEPTED, EvidenceVersion, Submission
 from ..extensions import db
 from ..models import User, utcnow
@@ -84,6 +84,8 @@ def issue_on_final_decision(sender, *, learner_id: int, outcome: str, **details)
     """Listener for the record's final decisions: accepted evidence may complete an achievement."""
     if outcome == ACCEPTED:
         issue_achievements(learner_id)
+        from .renewal import complete_renewals  # renewals build on this module
+        complete_renewals(learner_id)
 
 
 def init_app(app) -> None:
@@ -436,6 +438,15 @@ def status_list_row(number: int, not_after=None) -> BadgeStatusList:
     return row
 
 
+def start_status_list_by(number: int, moment) -> None:
+    """Make a status list's validFrom no later than ``moment`` (a credential dated earlier points to it),
+    signing it again if that changes it."""
+    row = status_list_row(number, not_after=moment)
+    if row.created_at > moment:
+        row.created_at = moment.replace(microsecond=0)
+        _sign_status_list(row)
+
+
 def _sign_status_list(row: BadgeStatusList) -> None:
     size = ob3.STATUS_LIST_BITS
     revoked_ids = db.session.execute(
@@ -608,4 +619,12 @@ def verify(data: bytes | str, email: str | None = None) -> Verification:
         if found is not None and found.revoked_at is not None:
             result.revoked_on = found.revoked_at.isoformat()
             result.revocation_reason = result.revocation_reason or found.revocation_reason or ""
+    match = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", result.subject_id or "")
+    found = assertion_by_public_id(match.group(0)) if match and result.status != NOT_ISSUED_HERE else None
+    if found is not None and found.superseded_at is not None:  # still what it was; a newer one replaces it
+        newer = db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.supersedes_id == found.id)
+                                   ).scalar_one_or_none()
+        if newer is not None:
+            result.superseded_by = (public_url("badges.public_page", public_id=newer.public_id) if newer.is_public
+                                    else f"a badge issued on {newer.issued_at:%Y-%m-%d}")
     return result

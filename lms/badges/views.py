@@ -18,9 +18,9 @@ from ..domain.markdown_render import render_markdown
 from ..extensions import db
 from ..urls import public_url
 from ..auth.accounts import LinkProblem
-from . import endorsements, keys, services
+from . import endorsements, keys, renewal, services
 from .forms import EndorseForm, EndorsementRequestForm, RevokeForm, VerifyForm
-from .models import APPROVED, BadgeAssertion, BadgeEndorsement, BadgeStatusList
+from .models import APPROVED, BadgeAssertion, BadgeEndorsement, BadgeRenewal, BadgeStatusList
 
 bp = Blueprint("badges", __name__)
 
@@ -208,7 +208,12 @@ def mine():
                      f'alt="{escape(badge.name)}"></a>',
             "versions": services.shareable_versions(found, accepted),
             "endorsements": by_badge[found.id],
+            "successor": renewal.successor_of(found) if found.superseded_at else None,
+            "renewal": renewal.open_renewal(found),
+            "renewable": renewal.renewable(found),
         })
+        if items[-1]["renewal"] is not None:
+            items[-1]["pieces"] = renewal.pieces_status(items[-1]["renewal"])
     return render_template("badges/mine.html", items=items, form=FlaskForm(), catalogue=catalogue(),
                            request_form=EndorsementRequestForm(formdata=None))
 
@@ -345,6 +350,23 @@ def endorse(token: str):
     return render_template("badges/endorse.html", **context)
 
 
+@bp.post("/my/badges/<public_id>/renew")
+@login_required
+def renew(public_id: str):
+    """Ask to renew an expired badge (or have a revoked one reissued): its evidence reopens for revision."""
+    try:
+        services.own_assertion(current_user, public_id)
+        renewal.start(current_user, public_id)
+    except LookupError:
+        abort(404)
+    except renewal.RenewalError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Your evidence for this badge is reopened: revise and resubmit it. Once it is accepted again, "
+              "a new badge replaces this one.", "success")
+    return _back_to(public_id)
+
+
 @bp.get("/b/<public_id>")
 def public_page(public_id: str):
     """The badge's public page: private until the earner makes it public."""
@@ -356,7 +378,9 @@ def public_page(public_id: str):
     chosen = set(found.shared_version_ids)
     shared = [v for v in services.shareable_versions(found) if v.id in chosen]
     approved = endorsements.endorsements_of(found, (APPROVED,))
+    successor = renewal.successor_of(found) if found.superseded_at else None
     return render_template("badges/public.html", assertion=found, badge=badge, owner=owner, endorsements=approved,
+                           successor=successor, predecessor=found.supersedes,
                            criteria_html=render_markdown(services.criteria_text(badge)),
                            issuer=services.issuer_info(), shared=shared, catalogue=catalogue(),
                            render_markdown=render_markdown, status=found.status(),
@@ -403,7 +427,31 @@ def admin_list():
     """Every issued badge, newest first, with a way to revoke it."""
     page = db.paginate(db.select(BadgeAssertion).order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc())
                        .options(selectinload(BadgeAssertion.user)), per_page=50, error_out=False)
-    return render_template("badges/admin.html", page=page, catalogue=catalogue(), form=RevokeForm(formdata=None))
+    ids = [a.id for a in page.items]
+    renewing = set(db.session.execute(db.select(BadgeRenewal.assertion_id).where(
+        BadgeRenewal.assertion_id.in_(ids or [-1]), BadgeRenewal.completed_at.is_(None))).scalars())
+    started = set(db.session.execute(db.select(BadgeRenewal.assertion_id).where(
+        BadgeRenewal.assertion_id.in_(ids or [-1]))).scalars())
+    renewable = {a.id for a in page.items if a.status() in ("expired", "revoked") and a.superseded_at is None
+                 and a.id not in started and a.user.erased_at is None}
+    return render_template("badges/admin.html", page=page, catalogue=catalogue(), form=RevokeForm(formdata=None),
+                           renewable=renewable, renewing=renewing)
+
+
+@bp.post("/admin/badges/<public_id>/renew")
+@role_required(*renewal.RENEWERS)
+def admin_renew(public_id: str):
+    """Start renewing an expired badge or reissuing a revoked one: its evidence reopens for revision."""
+    try:  # the CSRF token was checked by CSRFProtect
+        renewal.start(current_user, public_id, request.form.get("reason", ""))
+    except LookupError:
+        abort(404)
+    except (renewal.RenewalError, services.BadgeError) as exc:
+        flash(str(exc), "error")
+    else:
+        flash("The evidence behind the badge is reopened; once it is accepted again, a new badge replaces it.",
+              "success")
+    return redirect(url_for("badges.admin_list") if current_user.has_role("admin") else url_for("badges.mine"))
 
 
 @bp.get("/admin/badges/<public_id>/revoke")

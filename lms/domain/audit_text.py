@@ -88,6 +88,12 @@ def sentence(event: EventFacts) -> str:
                f"and signed into the credential."
     if action == "badge.endorsement_withdrawn":
         return f"{who} withdrew {d.get('endorser') or 'an'}'s endorsement of their badge “{_badge(d)}”."
+    if action == "badge.renewal_started":
+        verb = "renew" if d.get("was") == "expired" else "reissue"
+        return f"{who} started to {verb} {whom}'s {d.get('was', '')} badge “{_badge(d)}”: its evidence was reopened" + (
+            f": {d['reason']}" if d.get("reason") else ".")
+    if action == "badge.renewed":
+        return f"{whom}'s badge “{_badge(d)}” was {d.get('how') or 'renewed'}: a new badge supersedes the old one."
     if action == "user.invited":
         return f"{who} invited {whom} to choose a password."
     if action == "user.invitation_accepted":

@@ -51,8 +51,9 @@ def update_profile(user: User, change: ProfileChange) -> User:
 
 
 def public_badges_filter():
-    """Badges a visitor may see: made public by the earner and not revoked."""
-    return db.and_(BadgeAssertion.is_public.is_(True), BadgeAssertion.revoked_at.is_(None))
+    """Badges a visitor may see: made public by the earner, not revoked, not replaced by a renewed one."""
+    return db.and_(BadgeAssertion.is_public.is_(True), BadgeAssertion.revoked_at.is_(None),
+                   BadgeAssertion.superseded_at.is_(None))
 
 
 @dataclass(frozen=True)

@@ -82,15 +82,16 @@ class Verification:
 
     def summary(self) -> str:
         """One sentence: valid or not, and why."""
+        newer = f" A newer badge replaces it: {self.superseded_by}." if self.superseded_by else ""
         if self.status == "valid":
             who = f" to {self.recipient}" if self.recipient else ""
-            return f"Valid: “{self.badge_name}” issued by {self.issuer_name}{who} on {self.issued_on[:10]}."
+            return f"Valid: “{self.badge_name}” issued by {self.issuer_name}{who} on {self.issued_on[:10]}.{newer}"
         if self.status == "revoked":
             reason = f" Reason: {self.revocation_reason}" if self.revocation_reason else ""
             when = f" on {self.revoked_on[:10]}" if self.revoked_on else ""
-            return f"Revoked: “{self.badge_name}” was withdrawn by {self.issuer_name}{when}.{reason}"
+            return f"Revoked: “{self.badge_name}” was withdrawn by {self.issuer_name}{when}.{reason}{newer}"
         if self.status == "expired":
-            return f"Expired: “{self.badge_name}” was valid until {self.expires[:10]}."
+            return f"Expired: “{self.badge_name}” was valid until {self.expires[:10]}.{newer}"
         if self.status == NOT_ISSUED_HERE:
             return ("Not issued here: " + "; ".join(self.problems) + ". This page vouches only for badges this "
                     "programme signed; ask the issuer named in the badge to verify it.")
