@@ -194,8 +194,14 @@ def mine():
     by_badge: dict[int, list[BadgeEndorsement]] = {a.id: [] for a in held}
     for endorsement in db.session.execute(
             db.select(BadgeEndorsement).where(BadgeEndorsement.assertion_id.in_(list(by_badge) or [-1]))
+            .options(selectinload(BadgeEndorsement.token))
             .order_by(BadgeEndorsement.requested_at, BadgeEndorsement.id)).scalars():
         by_badge[endorsement.assertion_id].append(endorsement)
+    # Renewals under way and the history of each badge, for all of them at once.
+    renewals = {r.assertion_id: r for r in db.session.execute(db.select(BadgeRenewal).where(
+        BadgeRenewal.assertion_id.in_(list(by_badge) or [-1]))).scalars()}
+    own = {a.id: a for a in held}
+    successors = {a.supersedes_id: a for a in held if a.supersedes_id is not None}
     for found in held:
         badge = services.badge_def(found)
         page_url = public_url("badges.public_page", public_id=found.public_id)
@@ -208,9 +214,11 @@ def mine():
                      f'alt="{escape(badge.name)}"></a>',
             "versions": services.shareable_versions(found, accepted),
             "endorsements": by_badge[found.id],
-            "successor": renewal.successor_of(found) if found.superseded_at else None,
-            "renewal": renewal.open_renewal(found),
-            "renewable": renewal.renewable(found),
+            "successor": successors.get(found.id),
+            "predecessor": own.get(found.supersedes_id),
+            "renewal": renewals[found.id] if found.id in renewals and not renewals[found.id].completed_at else None,
+            "renewable": (found.status() in ("expired", "revoked") and found.superseded_at is None
+                          and found.id not in renewals),
         })
         if items[-1]["renewal"] is not None:
             items[-1]["pieces"] = renewal.pieces_status(items[-1]["renewal"])
