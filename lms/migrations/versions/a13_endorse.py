@@ -1,14 +1,14 @@
 """endorsements of badges, asked for by an emailed single-use link (account_tokens purpose "endorsement")
 
 Revision ID: a13_endorse
-Revises: a9_creds
+Revises: a12_badge_names
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a13_endorse"
-down_revision = "a9_creds"
+down_revision = "a12_badge_names"
 branch_labels = None
 depends_on = None
 
