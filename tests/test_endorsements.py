@@ -71,7 +71,7 @@ def test_an_endorsement_is_asked_written_approved_and_travels_signed_with_the_cr
     path = emailed_link(app)
 
     page = client.get(path).get_data(as_text=True)  # the endorser: no account, sees what they endorse
-    assert "Test Teacher" in page and "Effective dispositions" in page
+    assert "Test Teacher" in page and "Development of effective dispositions" in page
     assert "Private words" not in page and "teacher@example.org" not in page  # nothing more private
     assert "At most 1,000 characters" in page
     assert client.get(f"/badges/credentials/{public_id}.json").get_json() == before  # a GET changed nothing
