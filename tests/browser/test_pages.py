@@ -199,3 +199,20 @@ def test_teaching_exemplars_of_every_unit(site, open_audit):
     for slug in slugs:
         learner.visit(f"/units/{slug}/exemplars")
     learner.assert_clean()
+
+
+def test_endorsement_pages(site, open_audit):
+    """The endorser's page from the emailed link (no account needed); the earner's endorsements on My badges
+    and the public page of the endorsed badge."""
+    from lms.badges.demo import PENDING_ENDORSER
+
+    endorser = open_audit()
+    endorser.visit(site.link_in_last_email(PENDING_ENDORSER[0]).removeprefix(site.base))
+    assert endorser.page.locator("main textarea").count() >= 1  # the statement, on the page a stranger opens
+    endorser.assert_clean()
+    learner = open_audit()
+    sign_in(learner, LEARNER)
+    learner.visit("/my/badges")
+    for path in hrefs(learner, "main a[href*='/b/']", 3):
+        learner.visit(path)
+    learner.assert_clean()
