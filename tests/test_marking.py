@@ -527,3 +527,26 @@ def test_feedback_over_its_stated_limit_is_refused_with_a_message_and_kept_whole
     token = csrf_token(mine, f"/assess/{vid}")
     assert mine.post(f"/assess/{vid}/notes", data={"csrf_token": token, "feedback": long_feedback}).status_code == 200
     assert long_feedback.strip() in mine.get(f"/assess/{vid}").get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_a_review_response_over_its_stated_limit_is_refused_with_the_text_kept(app, make_user, assessor_client):
+    learner = learner_client(app, make_user)
+    save_evidence(learner, LISTENING, submit=True)
+    vid = version_id_of(app)
+    lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
+    assessor_decides(assessor_client, vid, levels(2, 2, 2), "accepted", feedback="Fine.")
+    token = csrf_token(learner, f"/units/{LISTENING}/evidence")
+    learner.post(f"/assess/review-request/{vid}", data={"csrf_token": token, "reason": "Please look again."})
+    with app.app_context():
+        review_id = db.session.execute(db.select(ReviewRequest.id)).scalar_one()
+    page = lead.get(f"/assess/reviews/{review_id}").get_data(as_text=True)
+    assert "up to 4,000 characters" in page
+    assert "maxlength" not in page.split('id="response"')[1].split(">")[0]  # no silent cut on paste
+    long_text = "Upheld after a second reading. " * 140  # about 4,300 characters
+    refused = lead.post(f"/assess/reviews/{review_id}", data={
+        "csrf_token": csrf_token(lead, f"/assess/reviews/{review_id}"), "result": "upheld", "response": long_text})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "can be up to 4,000 characters" in body
+    assert long_text.strip()[-200:] in body  # kept whole
+    with app.app_context():
+        assert db.session.get(ReviewRequest, review_id).status == "open"
