@@ -17,6 +17,16 @@ def post(client, path, data):
     return client.post(path, data={"csrf_token": csrf_token(client, "/journal"), **data})
 
 
+def submit_with_entry(learner, entry_id):
+    """Save a draft, attach one journal entry to it, and submit it."""
+    save_evidence(learner, UNIT)
+    learner.post(f"/units/{UNIT}/evidence/journal",
+                 data={"csrf_token": csrf_token(learner, f"/units/{UNIT}/evidence"), "entry": [str(entry_id)]})
+    page = learner.get(f"/units/{UNIT}/evidence").get_data(as_text=True)
+    revision = re.search(r'id="revision" name="revision" type="hidden" value="(\d+)"', page).group(1)
+    save_evidence(learner, UNIT, submit=True, revision=revision)
+
+
 def test_entries_are_dated_by_the_app_and_an_edit_keeps_the_first_time(app, learner):
     assert post(learner, "/journal/mentees", {"display_name": "Ravi"}).status_code == 302
     refused = post(learner, "/journal/mentees", {"display_name": "Ravi Ramgoolam"})
@@ -116,12 +126,7 @@ def test_feedback_used_in_a_decision_is_hidden_when_withdrawn_and_the_decision_s
         entry, withdraw = services.submit_feedback(token, {"listening": "Always", "feedback": "Always",
                                                            "respect": "Always", "agency": "Mostly"}, "Very helpful.")
         entry_id = entry.id
-    save_evidence(learner, UNIT)
-    learner.post(f"/units/{UNIT}/evidence/journal",
-                 data={"csrf_token": csrf_token(learner, f"/units/{UNIT}/evidence"), "entry": [str(entry_id)]})
-    page = learner.get(f"/units/{UNIT}/evidence").get_data(as_text=True)
-    revision = re.search(r'id="revision" name="revision" type="hidden" value="(\d+)"', page).group(1)
-    save_evidence(learner, UNIT, submit=True, revision=revision)
+    submit_with_entry(learner, entry_id)
     with app.app_context():
         from lms.evidence.models import EvidenceVersion
         version = db.session.execute(db.select(EvidenceVersion)).scalar_one()
@@ -159,12 +164,7 @@ def test_a_revision_keeps_the_journal_entries_attached_to_the_version_it_revises
                                        "body": "She waited for answers.", "agreed": ""})
     with app.app_context():
         entry_id = db.session.execute(db.select(JournalEntry.id)).scalar_one()
-    save_evidence(learner, UNIT)
-    learner.post(f"/units/{UNIT}/evidence/journal",
-                 data={"csrf_token": csrf_token(learner, f"/units/{UNIT}/evidence"), "entry": [str(entry_id)]})
-    page = learner.get(f"/units/{UNIT}/evidence").get_data(as_text=True)
-    revision = re.search(r'id="revision" name="revision" type="hidden" value="(\d+)"', page).group(1)
-    save_evidence(learner, UNIT, submit=True, revision=revision)
+    submit_with_entry(learner, entry_id)
     with app.app_context():
         from lms.evidence.models import EvidenceVersion
         first_id = db.session.execute(db.select(EvidenceVersion.id)).scalar_one()

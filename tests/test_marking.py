@@ -401,16 +401,22 @@ def test_a_lead_gets_the_files_under_the_code_when_moderating_and_reviewing(app,
     assert lead.get(f"/assess/files/{file_id}").status_code == 404  # the moderator does not review their own decision
 
 
-def test_a_review_that_changes_an_accepted_decision_reopens_the_evidence(app, make_user, assessor_client):
+def accepted_then_reviewed(app, make_user, assessor_client, reason):
+    """Evidence accepted by one assessor, then a review asked for by the learner: (learner, lead, version, review)."""
     learner = learner_client(app, make_user)
     save_evidence(learner, LISTENING, submit=True)
     vid = version_id_of(app)
     lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
     assessor_decides(assessor_client, vid, levels(2, 2, 2), "accepted", feedback="Fine.")
     token = csrf_token(learner, f"/units/{LISTENING}/evidence")
-    learner.post(f"/assess/review-request/{vid}", data={"csrf_token": token, "reason": "COM.7 deserves more."})
+    learner.post(f"/assess/review-request/{vid}", data={"csrf_token": token, "reason": reason})
     with app.app_context():
         review_id = db.session.execute(db.select(ReviewRequest.id)).scalar_one()
+    return learner, lead, vid, review_id
+
+
+def test_a_review_that_changes_an_accepted_decision_reopens_the_evidence(app, make_user, assessor_client):
+    learner, lead, vid, review_id = accepted_then_reviewed(app, make_user, assessor_client, "COM.7 deserves more.")
     token = csrf_token(lead, f"/assess/reviews/{review_id}")
     done = lead.post(f"/assess/reviews/{review_id}", data={"csrf_token": token, "result": "changed",
                                                            "response": "Revise to show COM.7 at a higher level."})
@@ -530,15 +536,7 @@ def test_feedback_over_its_stated_limit_is_refused_with_a_message_and_kept_whole
 
 
 def test_a_review_response_over_its_stated_limit_is_refused_with_the_text_kept(app, make_user, assessor_client):
-    learner = learner_client(app, make_user)
-    save_evidence(learner, LISTENING, submit=True)
-    vid = version_id_of(app)
-    lead = signed_in(app, make_user, "lead@example.org", "Lee Lead", "lead_assessor")
-    assessor_decides(assessor_client, vid, levels(2, 2, 2), "accepted", feedback="Fine.")
-    token = csrf_token(learner, f"/units/{LISTENING}/evidence")
-    learner.post(f"/assess/review-request/{vid}", data={"csrf_token": token, "reason": "Please look again."})
-    with app.app_context():
-        review_id = db.session.execute(db.select(ReviewRequest.id)).scalar_one()
+    learner, lead, vid, review_id = accepted_then_reviewed(app, make_user, assessor_client, "Please look again.")
     page = lead.get(f"/assess/reviews/{review_id}").get_data(as_text=True)
     assert "up to 4,000 characters" in page
     assert "maxlength" not in page.split('id="response"')[1].split(">")[0]  # no silent cut on paste
