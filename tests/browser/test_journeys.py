@@ -138,6 +138,8 @@ def rubric_panel_scrolls_by_keyboard_and_shows_whole_descriptors(page) -> None:
     assert panel.evaluate("el => document.activeElement === el")
     page.keyboard.press("PageDown")
     page.keyboard.press("ArrowDown")
+    # Keyboard scrolling may be animated: wait (briefly) for it to move rather than read it at once.
+    page.wait_for_function("() => document.querySelector('aside.aside-col').scrollTop > 0", timeout=5000)
     assert panel.evaluate("el => el.scrollTop") > 0
     clipped = panel.evaluate("""el => [...el.querySelectorAll('p, li, dd, td')]
         .filter(d => d.scrollHeight > d.clientHeight + 1 || d.scrollWidth > d.clientWidth + 1).length""")
