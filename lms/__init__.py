@@ -40,6 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .tasks import init_tasks
     init_tasks(app)
 
+    # Hosted badges, their images and public pages are the same for every anonymous visitor: replayed
+    # from what was served until a badge, its earner or the status list changes (lms/published.py).
+    from . import published
+    from .badges.views import PUBLISHED_PREFIXES, PUBLISHED_TABLES
+    published.init_app(app, PUBLISHED_PREFIXES, PUBLISHED_TABLES)
+
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
@@ -119,7 +125,10 @@ def _init_pages(app: Flask) -> None:
                 unread = unread_count(current_user.id)
         # formdata=None: the sign-out form must not read the request body, which may be the
         # oversized one a 413 page is answering.
-        return {"logout_form": LogoutForm(formdata=None), "unread_notifications": unread}
+        # Only for someone signed in: making the form makes a CSRF token, which would give every anonymous
+        # visitor a session cookie (and make public pages unshareable between visitors).
+        return {"logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None,
+                "unread_notifications": unread}
 
     @app.template_filter("waiting")
     def waiting(delta) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from urllib.parse import urlencode
 
 import segno
@@ -16,6 +17,7 @@ from ..access import role_required
 from ..content_store import catalogue
 from ..domain.markdown_render import render_markdown
 from ..extensions import db
+from ..published import publishable
 from ..urls import public_url
 from ..auth.accounts import LinkProblem
 from . import endorsements, keys, renewal, services
@@ -23,6 +25,26 @@ from .forms import EndorseForm, EndorsementRequestForm, RevokeForm, VerifyForm
 from .models import APPROVED, BadgeAssertion, BadgeEndorsement, BadgeRenewal, BadgeStatusList
 
 bp = Blueprint("badges", __name__)
+
+# Addresses whose anonymous responses may be replayed by lms.published, and the tables those responses are
+# built from: a committed write to any of them and nothing stored earlier is replayed again.
+PUBLISHED_PREFIXES = ("/badges/assertions/", "/badges/credentials/", "/badges/status/", "/b/")
+PUBLISHED_TABLES = {"badge_assertions", "badge_images", "badge_status_lists", "badge_endorsements",
+                    "badge_renewals", "users"}
+# Shared evidence is read from the evidence tables, which change all day for reasons that do not touch
+# it: pages showing evidence are replayed for at most this long instead of being watched.
+EVIDENCE_REPLAY_SECONDS = 60
+
+
+def _replay_until(found: BadgeAssertion) -> float | None:
+    """Until when a response about this badge may be replayed: its expiry (its status changes then), and
+    a short while when it shows evidence; None when only a change to its data ends it."""
+    limits = []
+    if found.expires_at is not None:
+        limits.append(found.expires_at.timestamp())
+    if found.shared_version_ids:
+        limits.append(time.time() + EVIDENCE_REPLAY_SECONDS)
+    return min(limits) if limits else None
 
 
 def _json(document: dict, status: int = 200, mimetype: str = "application/json"):
@@ -80,7 +102,8 @@ def assertion(public_id: str):
     """The hosted 2.0 Assertion; 410 Gone with revoked: true once revoked."""
     found = services.assertion_by_public_id(public_id) or abort(404)
     status, document = services.assertion_document(found)
-    return _json(document, status)
+    response = _json(document, status)
+    return publishable(response, _replay_until(found)) if status == 200 else response
 
 
 IMAGE_FORMS = {"png": ("png", "image/png"), "svg2": ("svg", "image/svg+xml"), "svg3": ("svg", "image/svg+xml")}
@@ -113,7 +136,8 @@ def _image(public_id: str, form: str, version: int | None = None):
                                          else "no-cache")
     if ext == "svg":
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    return publishable(response) if response.status_code == 200 else response
 
 
 @bp.get("/badges/assertions/<public_id>/baked.png", defaults={"version": None})
@@ -152,14 +176,16 @@ def credential(public_id: str):
     if not found.credential_json:
         abort(404)
     download = f"{found.badge_class_id.lower()}-credential.json" if request.args.get("download") == "1" else None
-    return _stored(found.credential_json, f"{found.public_id}-{found.credential_version}", download)
+    response = _stored(found.credential_json, f"{found.public_id}-{found.credential_version}", download)
+    return publishable(response) if response.status_code == 200 else response
 
 
 @bp.get("/badges/status/<int:number>")
 def status_list(number: int):
     """The signed BitstringStatusList credential that marks revoked 3.0 credentials, as stored."""
     row = db.session.get(BadgeStatusList, number) or abort(404)
-    return _stored(row.document_json, f"status-{number}-{int(row.signed_at.timestamp())}")
+    response = _stored(row.document_json, f"status-{number}-{int(row.signed_at.timestamp())}")
+    return publishable(response) if response.status_code == 200 else response
 
 
 @bp.get("/badges/classes/<badge_id>/criteria")
@@ -387,7 +413,7 @@ def public_page(public_id: str):
     shared = [v for v in services.shareable_versions(found) if v.id in chosen]
     approved = endorsements.endorsements_of(found, (APPROVED,))
     successor = renewal.successor_of(found) if found.superseded_at else None
-    return render_template("badges/public.html", assertion=found, badge=badge, owner=owner, endorsements=approved,
+    page = render_template("badges/public.html", assertion=found, badge=badge, owner=owner, endorsements=approved,
                            successor=successor, predecessor=found.supersedes,
                            criteria_html=render_markdown(services.criteria_text(badge)),
                            issuer=services.issuer_info(), shared=shared, catalogue=catalogue(),
@@ -397,6 +423,8 @@ def public_page(public_id: str):
                            share_image=public_url("badges.badge_image", badge_id=badge.id, ext="png"),
                            share_description=f"{found.user.name} earned “{badge.name}” from "
                                              f"{current_app.config['ISSUER_NAME']}. {badge.description}")
+    response = current_app.make_response(page)
+    return response if current_user.is_authenticated else publishable(response, _replay_until(found))
 
 
 # --- anyone: verify ----------------------------------------------------------------------------------------------

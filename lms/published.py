@@ -1,0 +1,194 @@
+"""Published responses: pages and documents that are the same for every anonymous visitor (hosted badges,
+their baked images, the status list, public badge pages), kept as served and replayed in front of Flask.
+
+A verifier, a backpack or a LinkedIn visitor fetching a badge gets the same bytes as everyone else until the
+badge changes, so the first time the app serves such a response to someone not signed in it is stored, and
+later requests for the same address are answered from the store by a small WSGI layer: no sign-in lookup,
+no database, no template.
+
+Correctness rests on a *generation*: a token in ``instance/published/generation``, read before the app builds
+a response and stored with it. A stored response is replayed only while the generation is unchanged (and
+before its own expiry, for what changes with time). Every committed write to a table those responses are
+built from moves the generation on, after the commit and before the connection goes back to the pool
+(``watch``): a response built from data read before the write carries the old token and is never replayed
+after the change is visible. The generation also moves on at every start of the app, so new code or content
+never replays old pages. The store is local to one server: with several app servers (``STORAGE_BACKEND``
+"s3") it is off unless ``PUBLISHED_RESPONSES`` is set, which then needs ``instance/published`` shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import Flask, Response
+from sqlalchemy import event
+
+MARK = "X-Lms-Publish"  # set by a view on a response anyone may be given; never leaves the app
+WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def publishable(response: Response, until: float | None = None) -> Response:
+    """Mark a response as the same for every anonymous visitor: it may be stored and replayed until the
+    data it shows changes, or until the Unix time ``until`` (for what changes with the clock)."""
+    response.headers[MARK] = "0" if until is None else f"{until:.0f}"
+    return response
+
+
+class PublishedStore:
+    """Stored responses under ``root``: one file per address, with the generation it was built in."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.generation_file = self.root / "generation"
+        (self.root / "r").mkdir(parents=True, exist_ok=True)
+
+    def generation(self) -> str:
+        """The current generation token ("" before the first)."""
+        try:
+            with open(self.generation_file, encoding="ascii") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def advance(self) -> None:
+        """Move the generation on: everything stored so far is never replayed again."""
+        _write_atomically(self.generation_file, uuid.uuid4().hex.encode("ascii"))
+
+    def _file(self, path: str) -> Path:
+        return self.root / "r" / hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def get(self, path: str, generation: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """(status, headers, body) stored for ``path`` in this generation and not yet expired, or None."""
+        try:
+            with open(self._file(path), "rb") as f:
+                head = json.loads(f.readline())
+                if head["g"] != generation or not generation or (head["u"] and head["u"] <= time.time()):
+                    return None
+                return head["s"], [tuple(h) for h in head["h"]], f.read()
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def put(self, path: str, generation: str, until: float | None, status: str,
+            headers: list[tuple[str, str]], body: bytes) -> None:
+        """Store a response as built in ``generation``."""
+        head = json.dumps({"g": generation, "u": until, "s": status, "h": headers}).encode("utf-8")
+        _write_atomically(self._file(path), head + b"\n" + body)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    with open(temporary, "wb") as f:
+        f.write(data)
+    os.replace(temporary, target)
+
+
+class PublishedResponses:
+    """WSGI layer in front of the app: replays stored responses to anonymous GETs under ``prefixes``, and
+    stores those the app marks publishable."""
+
+    def __init__(self, wsgi_app, store: PublishedStore, prefixes: tuple[str, ...], cookie_names: Iterable[str]):
+        self.wsgi_app = wsgi_app
+        self.store = store
+        self.prefixes = prefixes
+        self.cookies = tuple(f"{name}=" for name in cookie_names)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ["REQUEST_METHOD"]
+        if (method not in ("GET", "HEAD") or not path.startswith(self.prefixes) or environ.get("QUERY_STRING")
+                or any(c in environ.get("HTTP_COOKIE", "") for c in self.cookies)):
+            return self.wsgi_app(environ, start_response)
+        generation = self.store.generation()  # before the app reads anything it builds from
+        # The same path under another host name or prefix may carry other links: stored apart.
+        key = f"{environ.get('HTTP_HOST', '')}{environ.get('SCRIPT_NAME', '')}{path}"
+        stored = self.store.get(key, generation)
+        if stored is not None:
+            return self._replay(environ, start_response, method, *stored)
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            until = next((v for k, v in headers if k == MARK), None)
+            captured["until"] = until
+            return start_response(status, [(k, v) for k, v in headers if k != MARK], exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        if (captured.get("until") is None or method != "GET"
+                or any(k.lower() == "set-cookie" for k, _ in captured["headers"])):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        headers = [(k, v) for k, v in captured["headers"] if k != MARK]
+        self.store.put(key, generation, float(captured["until"]) or None, captured["status"], headers, data)
+        return [data]
+
+    @staticmethod
+    def _replay(environ, start_response, method, status, headers, body):
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        if etag and etag in {t.strip() for t in environ.get("HTTP_IF_NONE_MATCH", "").split(",")}:
+            kept = [(k, v) for k, v in headers if k.lower() in ("etag", "cache-control", "access-control-allow-origin")]
+            start_response("304 NOT MODIFIED", kept)
+            return []
+        start_response(status, headers)
+        return [] if method == "HEAD" else [body]
+
+
+def watch(engine, store: PublishedStore, tables: set[str]) -> None:
+    """Advance the store's generation after every commit that wrote to one of ``tables``."""
+    dirty, advance = "lms.published.dirty", "lms.published.advance"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _noticed(conn, cursor, statement, parameters, context, executemany):
+        match = WRITE.match(statement)
+        if match and match.group(1).lower() in tables:
+            conn.info[dirty] = True
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn):
+        if conn.info.pop(dirty, False):
+            conn.info[advance] = True
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(conn):
+        conn.info.pop(dirty, None)
+
+    # "commit" runs before the database commits: the generation moves on once the connection is handed
+    # back, by which time the write is visible to everyone.
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(dbapi_connection, record):
+        if record is not None and record.info.pop(advance, False):
+            store.advance()
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _thrown_away(dbapi_connection, record, exception):  # after a commit, before its checkin: still advance
+        if record is not None and record.info.pop(advance, False):
+            store.advance()
+
+
+def init_app(app: Flask, prefixes: tuple[str, ...], tables: set[str]) -> PublishedStore | None:
+    """Put the published-response layer in front of the app (unless switched off) and watch ``tables``."""
+    enabled = app.config.get("PUBLISHED_RESPONSES")
+    if enabled is None:
+        enabled = app.config.get("STORAGE_BACKEND", "local") == "local"
+    if not enabled:
+        return None
+    store = PublishedStore(Path(app.instance_path) / "published")
+    store.advance()  # new code or content: never replay what an earlier start stored
+    from .extensions import db
+    with app.app_context():
+        watch(db.engine, store, {t.lower() for t in tables})
+    app.wsgi_app = PublishedResponses(app.wsgi_app, store, prefixes,
+                                      (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME",
+                                                                                        "remember_token")))
+    app.extensions["lms.published"] = store
+    return store
