@@ -7,6 +7,7 @@ the instance folder.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 import secrets
 from pathlib import Path
 
@@ -112,7 +113,15 @@ class Defaults:
     # The organisation's LinkedIn id (the number in its company page's admin URL): "Add to LinkedIn"
     # then links the certification to that page instead of just naming the issuer.
     ISSUER_LINKEDIN_ID = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping before each request's first statement: it is a round trip on every request (about a tenth
+    # of a simple page's cost). A connection the database dropped fails one request, and SQLAlchemy then
+    # replaces every pooled connection; set LMS_SQLALCHEMY_ENGINE_OPTIONS='{"pool_pre_ping": true}' where
+    # connections are cut often (a proxy with idle timeouts). pool_recycle retires them before such cuts.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_recycle": 1800}
+    # A sign-in's cookie is written when the sign-in starts, not again on every request (signing and
+    # compressing it each time); it lasts as long as the sign-in itself (SESSION_HOURS), which the database
+    # ends earlier on sign-out.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     # Email (LMS_MAIL_HOST etc.). Without MAIL_HOST each email is written to instance/mail/.
     MAIL_HOST = None
@@ -151,6 +160,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         app.config["MAX_CONTENT_LENGTH"] = per_file * int(app.config["UPLOADS_PER_REQUEST"]) + 1024 * 1024
     if app.config.get("TRUSTED_HOSTS") is None and not app.config.get("PUBLIC_BASE_URL"):
         app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
+    if "PERMANENT_SESSION_LIFETIME" not in (test_config or {}) and not os.environ.get("LMS_PERMANENT_SESSION_LIFETIME"):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_HOURS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

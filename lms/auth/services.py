@@ -182,17 +182,29 @@ def start_session(user: User) -> str:
     return token
 
 
+_session_lookup = None
+
+
+def _session_lookup_statement():
+    """The sign-in lookup, built once: every signed-in request runs it, and building a statement costs more
+    than running it."""
+    global _session_lookup
+    if _session_lookup is None:
+        from ..notifications.models import Notification
+        unread = (db.select(db.func.count()).select_from(Notification)
+                  .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+        _session_lookup = (
+            db.select(User, UserSession.expires_at, unread.label("unread"))
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == db.bindparam("token_hash")).options(joinedload(User.role_rows)))
+    return _session_lookup
+
+
 def user_for_session(token: str) -> User | None:
     """The user a live sign-in token belongs to, or None when it is unknown, ended or expired."""
     # One statement for every signed-in request: the sign-in, its person, their roles, and how many
     # notifications they have not read (which every page shows, from its index).
-    from ..notifications.models import Notification
-    unread = (db.select(db.func.count()).select_from(Notification)
-              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-    row = db.session.execute(
-        db.select(User, UserSession.expires_at, unread.label("unread")).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _token_hash(token)).options(joinedload(User.role_rows))
-    ).unique().first()
+    row = db.session.execute(_session_lookup_statement(), {"token_hash": _token_hash(token)}).unique().first()
     if row is None or row.expires_at <= utcnow():
         return None
     user = row.User
