@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .privacy import tasks as _privacy_tasks  # noqa: F401 - registers the nightly retention sweep
     from .assessment import digest as _digest  # noqa: F401 - registers the assessors' daily digest
     from .cohorts import reminders as _reminders  # noqa: F401 - registers the learners' target-date reminders
+    from . import published_tasks as _published_tasks  # noqa: F401 - registers the hourly prune of stored responses
     from .tasks import init_tasks
     init_tasks(app)
 

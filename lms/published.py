@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterable
@@ -42,12 +43,13 @@ def publishable(response: Response, until: float | None = None) -> Response:
 
 
 class PublishedStore:
-    """Stored responses under ``root``: one file per address, with the generation it was built in."""
+    """Stored responses under ``root``: one folder per generation, one file per address in it."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self.generation_file = self.root / "generation"
-        (self.root / "r").mkdir(parents=True, exist_ok=True)
+        self.responses = self.root / "r"
+        self.responses.mkdir(parents=True, exist_ok=True)
 
     def generation(self) -> str:
         """The current generation token ("" before the first)."""
@@ -61,15 +63,17 @@ class PublishedStore:
         """Move the generation on: everything stored so far is never replayed again."""
         _write_atomically(self.generation_file, uuid.uuid4().hex.encode("ascii"))
 
-    def _file(self, path: str) -> Path:
-        return self.root / "r" / hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+    def _file(self, path: str, generation: str) -> Path:
+        return self.responses / generation / hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
 
     def get(self, path: str, generation: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """(status, headers, body) stored for ``path`` in this generation and not yet expired, or None."""
+        if not generation:
+            return None
         try:
-            with open(self._file(path), "rb") as f:
+            with open(self._file(path, generation), "rb") as f:
                 head = json.loads(f.readline())
-                if head["g"] != generation or not generation or (head["u"] and head["u"] <= time.time()):
+                if head["g"] != generation or (head["u"] and head["u"] <= time.time()):
                     return None
                 return head["s"], [tuple(h) for h in head["h"]], f.read()
         except (FileNotFoundError, ValueError, KeyError):
@@ -77,9 +81,25 @@ class PublishedStore:
 
     def put(self, path: str, generation: str, until: float | None, status: str,
             headers: list[tuple[str, str]], body: bytes) -> None:
-        """Store a response as built in ``generation``."""
+        """Store a response as built in ``generation`` (nothing when that generation is already pruned)."""
+        if not generation:
+            return
         head = json.dumps({"g": generation, "u": until, "s": status, "h": headers}).encode("utf-8")
-        _write_atomically(self._file(path), head + b"\n" + body)
+        target = self._file(path, generation)
+        try:
+            target.parent.mkdir(exist_ok=True)
+            _write_atomically(target, head + b"\n" + body)
+        except FileNotFoundError:  # pruned meanwhile: it could never be replayed anyway
+            pass
+
+    def prune(self) -> int:
+        """Delete what earlier generations stored (never replayed again); the number of folders deleted."""
+        current, deleted = self.generation(), 0
+        for folder in self.responses.iterdir():
+            if folder.name != current and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+                deleted += 1
+        return deleted
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -184,6 +204,7 @@ def init_app(app: Flask, prefixes: tuple[str, ...], tables: set[str]) -> Publish
         return None
     store = PublishedStore(Path(app.instance_path) / "published")
     store.advance()  # new code or content: never replay what an earlier start stored
+    store.prune()
     from .extensions import db
     with app.app_context():
         watch(db.engine, store, {t.lower() for t in tables})
@@ -192,3 +213,9 @@ def init_app(app: Flask, prefixes: tuple[str, ...], tables: set[str]) -> Publish
                                                                                         "remember_token")))
     app.extensions["lms.published"] = store
     return store
+
+
+def prune_store(app: Flask) -> int:
+    """Delete what earlier generations of this app's store hold (the worker does this every hour)."""
+    store = app.extensions.get("lms.published")
+    return store.prune() if store is not None else 0

@@ -133,3 +133,17 @@ def test_it_is_off_when_asked_and_for_several_servers_sharing_an_object_store(da
     assert "lms.published" not in make_app(database_url, tmp_path / "a", PUBLISHED_RESPONSES=False).extensions
     several = make_app(database_url, tmp_path / "b", STORAGE_BACKEND="s3", S3_BUCKET="b")
     assert "lms.published" not in several.extensions
+
+
+def test_what_earlier_generations_stored_is_pruned(app, earner):
+    public_id = held(app)["DSP"]
+    store: PublishedStore = app.extensions["lms.published"]
+    anonymous_get(app, f"/badges/credentials/{public_id}.json")
+    anonymous_get(app, f"/badges/assertions/{public_id}/baked.png")
+    stored_before = list(store.responses.rglob("*"))
+    assert len([p for p in stored_before if p.is_file()]) == 2
+    store.advance()
+    assert store.prune() == 1 and not any(store.responses.iterdir())
+    again, statements = anonymous_get(app, f"/badges/credentials/{public_id}.json")
+    assert again.status_code == 200 and statements > 0  # built again, and stored in the new generation
+    assert anonymous_get(app, f"/badges/credentials/{public_id}.json")[1] == 0
