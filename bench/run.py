@@ -110,6 +110,7 @@ def pages(ids: dict) -> list[tuple[str, str, str | None]]:
     """(label, path, cookie) for every page measured."""
     learner, assessor, badge = ids["learner_cookie"], ids["assessor_cookie"], ids["badge_public_id"]
     return [
+        ("account page (sign-in lookup, small template)", "/account", learner),
         ("learner dashboard", "/dashboard", learner),
         ("unit page", f"/units/{ids['unit_slug']}", learner),
         ("portfolio", "/evidence", learner),
