@@ -10,12 +10,12 @@ import re
 import secrets
 import uuid
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from ..auth.services import audit
 from ..content_store import catalogue
@@ -105,6 +105,18 @@ def badges_of(user: User) -> list[BadgeAssertion]:
     """The user's badges, newest first."""
     return list(db.session.execute(db.select(BadgeAssertion).where(BadgeAssertion.user_id == user.id)
                                    .order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc())).scalars())
+
+
+def recent_badges_of(user: User, since: datetime) -> list[BadgeAssertion]:
+    """The user's unrevoked badges issued since ``since``, newest first, without their stored credential
+    (the dashboard announces them; it needs names and dates, not the signed documents)."""
+    return list(db.session.execute(
+        db.select(BadgeAssertion)
+        .where(BadgeAssertion.user_id == user.id, BadgeAssertion.issued_at >= since,
+               BadgeAssertion.revoked_at.is_(None))
+        .options(load_only(BadgeAssertion.public_id, BadgeAssertion.badge_class_id, BadgeAssertion.badge_name,
+                           BadgeAssertion.badge_description, BadgeAssertion.issued_at, BadgeAssertion.revoked_at))
+        .order_by(BadgeAssertion.issued_at.desc(), BadgeAssertion.id.desc())).scalars())
 
 
 def badge_def(assertion: BadgeAssertion) -> BadgeClassDef:

@@ -34,8 +34,7 @@ def dashboard():
     returned = [catalogue().unit(slug) for slug, status in evidence_services.statuses(current_user).items()
                 if status == "not_yet" and catalogue().unit(slug) is not None]
     since = utcnow() - NEW_BADGE_DAYS
-    new_badges = [(a, badge_services.badge_def(a)) for a in badge_services.badges_of(current_user)
-                  if a.issued_at >= since and a.revoked_at is None]
+    new_badges = [(a, badge_services.badge_def(a)) for a in badge_services.recent_badges_of(current_user, since)]
     from ..cohorts.services import plan_for
     return render_template("learning/dashboard.html", catalogue=catalogue(),
                            progress=services.progress(current_user), returned=returned, new_badges=new_badges,
