@@ -176,7 +176,8 @@ def watch(engine, store: PublishedStore, tables: set[str]) -> None:
     @event.listens_for(engine, "commit")
     def _committing(conn):
         if conn.info.pop(dirty, False):
-            conn.info[advance] = True
+            store.advance()  # at once, for a connection kept long after its commit (a command, a migration)
+            conn.info[advance] = True  # and again once the commit is visible to everyone (below)
 
     @event.listens_for(engine, "rollback")
     def _rolled_back(conn):
