@@ -23,6 +23,7 @@ from lms.models import User, UserRole
 
 from .conftest import PASSWORD, csrf_token, login, submit
 from .evidence_helpers import REFLECTION
+from .test_openbadges import assert_signed_over_pyld_normalisation
 
 PD_UNITS = ("empathy-and-respect", "agency-and-wellbeing", "dispositions-journal")  # DSP.1, DSP.2, DSP.3
 
@@ -105,6 +106,7 @@ def test_the_credential_carries_the_achievement_results_and_a_status_entry(app, 
     assert all(level.endswith("-proficient") for level in results.values())
     status = cred["credentialStatus"]
     assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
+    assert_signed_over_pyld_normalisation(cred)  # what PyLD alone computes is what was signed
     with app.test_request_context():
         assert badges.verify(json.dumps(cred), "teacher@example.org").status == "valid"
         cred["credentialSubject"]["achievement"]["name"] = "Forged"
@@ -134,6 +136,7 @@ def test_evidence_appears_only_where_the_earner_chose(app, earner, client):
     assert len(assertion["evidence"]) == 1 and "Private words for empathy-and-respect" in assertion["evidence"][0]["narrative"]
     cred = client.get(f"/badges/credentials/{public_id}.json").get_json()
     assert len(cred["evidence"]) == 1
+    assert_signed_over_pyld_normalisation(cred)
 
 
 def test_the_public_page_is_private_until_made_public_and_shows_only_what_was_shared(app, earner):

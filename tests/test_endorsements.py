@@ -18,6 +18,7 @@ from lms.models import utcnow
 
 from .conftest import csrf_token, login, submit
 from .test_badges import earner, held  # noqa: F401 - the fixture
+from .test_openbadges import assert_signed_over_pyld_normalisation
 
 ENDORSER = "hod@school.example.org"
 STATEMENT = ("I watched Test Teacher mentor our student educator for a whole term. <script>alert(1)</script>\n"
@@ -100,6 +101,8 @@ def test_an_endorsement_is_asked_written_approved_and_travels_signed_with_the_cr
     assert embedded["issuer"]["id"] == after["issuer"]["id"] and embedded["proof"]
     assert "Devika Ramsamy, Head of department, Royal College Curepipe" in embedded["description"]
     assert "single-use link" in embedded["description"]
+    assert_signed_over_pyld_normalisation(after)  # what PyLD alone computes is what was signed
+    assert_signed_over_pyld_normalisation(embedded)
     with app.test_request_context():
         result = badges.verify(json.dumps(after))
         assert result.status == "valid" and result.endorsements[0]["comment"] == STATEMENT.strip()

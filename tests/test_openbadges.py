@@ -134,3 +134,113 @@ def test_the_canonical_proof_configuration_is_the_same_as_canonicalising_it_what
                   "cryptosuite": dataintegrity.CRYPTOSUITE, "created": created,
                   "verificationMethod": "did:key:z6MkExample#z6MkExample", "proofPurpose": "assertionMethod"}
         assert dataintegrity.canonical_proof_config(config) == dataintegrity.canonicalize(config)
+
+
+# --- canonicalisation: byte for byte what PyLD's own jsonld.normalize gives -----------------------------
+
+def pyld_normalize(document) -> str:
+    """PyLD's full URDNA2015 normalisation, as a verifier using PyLD alone would compute it: its own
+    processor, no cache shared with ours (a fresh resolver, and a copy of each context loaded)."""
+    from pyld import jsonld
+    from pyld.context_resolver import ContextResolver
+
+    def loader(url, options=None):
+        loaded = dataintegrity.document_loader(url, options)
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(loaded["document"])}
+
+    return jsonld.normalize(copy.deepcopy(document), {
+        "documentLoader": loader, "contextResolver": ContextResolver({}, loader),
+        "algorithm": "URDNA2015", "format": "application/n-quads"})
+
+
+def pyld_signed_data(signed: dict) -> bytes:
+    """What an eddsa-rdfc-2022 proof signs, computed with pyld_normalize."""
+    import hashlib
+    proof = signed["proof"][0]
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    config = {"@context": unsigned["@context"], **{k: v for k, v in proof.items() if k != "proofValue"}}
+    return (hashlib.sha256(pyld_normalize(config).encode("utf-8")).digest()
+            + hashlib.sha256(pyld_normalize(unsigned).encode("utf-8")).digest())
+
+
+def assert_signed_over_pyld_normalisation(signed: dict) -> None:
+    """The proof's signature verifies over the hashes of PyLD's own normalisation of the document and
+    its proof configuration."""
+    import base58
+    proof = signed["proof"][0]
+    key = dataintegrity.resolve_did_key(proof["verificationMethod"])
+    key.verify(base58.b58decode(proof["proofValue"][1:]), pyld_signed_data(signed))  # raises if not
+
+
+def rich_credential(key, did: str) -> dict:
+    """A credential with everything ours can carry: rubric results, alignments, evidence (with text that
+    N-Quads must escape), an expiry and a signed endorsement."""
+    issuer = ob2.IssuerInfo("Test issuer", "https://issuer.example", "badges@issuer.example",
+                            "https://issuer.example/logo.png", "Issues “badges”\nwith care")
+    alignment = ob2.Alignment("Listens actively", "https://issuer.example/framework/COM.1", "Listens \"well\"",
+                              "MCF", "COM.1")
+    levels = tuple(ob3.RubricLevel(f"L{n}", n, label, f"Descriptor {n}: \\ back\tslash") for n, label in
+                   ((1, "Developing"), (2, "Proficient"), (3, "Exemplary")))
+    results = [ob3.IndicatorResult("COM.1", "Listens actively", alignment, levels, 3, 2),
+               ob3.IndicatorResult("COM.2", "Asks open questions", alignment, levels, 2, 2)]
+    url = "https://issuer.example/badges/classes/COM"
+    achievement = ob3.achievement(
+        url, name="Communication", description="d", criteria="Meets the rule.\n\n- every indicator",
+        image_url="https://issuer.example/c.png", tags=("mentoring", "communication"), alignments=[alignment],
+        results=results, achievement_type="Competency", issuer=ob3.profile(did, issuer),
+        criteria_url=f"{url}/criteria")
+    endorsement = dataintegrity.sign(ob3.endorsement_credential(
+        "urn:uuid:00000000-0000-4000-8000-0000000000e1", issuer_did=did, issuer=issuer, subject_id=url,
+        badge_name="Communication", earner_name="Test Teacher",
+        endorser=ob3.Endorser("Devika Ramsamy", "Head of department", "Royal College"),
+        comment="She listens.\nAnd <b>asks</b> “good” questions.", written_at=WHEN, reached_by="by email"),
+        key, f"{did}#{did[8:]}", created=WHEN)
+    evidence = [ob2.EvidenceItem("https://issuer.example/b/abc#evidence-1", "Stance", "Words \"quoted\"\r\nand é"),
+                ob2.EvidenceItem("https://issuer.example/b/abc#evidence-2", "Role log", "")]
+    return ob3.credential("urn:uuid:00000000-0000-4000-8000-000000000002", issuer_did=did, issuer=issuer,
+                          name="Communication", achievement_data=achievement, email="a@example.org", salt="s2",
+                          valid_from=WHEN, valid_until=datetime(2029, 11, 1, tzinfo=timezone.utc), results=results,
+                          status_list_url="https://issuer.example/badges/status/0", status_index=131_079,
+                          evidence=evidence, endorsements=[endorsement])
+
+
+def test_canonical_n_quads_are_byte_for_byte_pyld_s_full_normalisation():
+    key = dataintegrity.new_private_key()
+    did = dataintegrity.did_key(key.public_key())
+    rich = rich_credential(key, did)
+    documents = [
+        credential(did),
+        rich,
+        rich["endorsement"][0],
+        {k: v for k, v in rich["endorsement"][0].items() if k != "proof"},
+        ob3.status_list_credential("https://issuer.example/badges/status/0", issuer_did=did, revoked={3, 9},
+                                   valid_from=WHEN),
+        # A context of the document's own (not one of ours) in the middle: processed as PyLD does.
+        {**credential(did), "credentialSubject": {
+            **credential(did)["credentialSubject"],
+            "@context": {"note": "https://issuer.example/vocab#note"}, "note": "inline"}},
+        [credential(did), rich],
+    ]
+    dataintegrity._processed.clear()  # from nothing remembered, and then with everything remembered
+    for _ in range(2):
+        for document in documents:
+            before = copy.deepcopy(document)
+            assert dataintegrity.canonicalize(document) == pyld_normalize(document)
+            assert document == before  # the document is left as it was
+    assert dataintegrity._processed
+
+
+def test_signatures_are_byte_for_byte_those_over_pyld_s_normalisation():
+    import base58
+    key = dataintegrity.new_private_key()
+    did = dataintegrity.did_key(key.public_key())
+    for document in (credential(did), rich_credential(key, did)):
+        signed = dataintegrity.sign(document, key, f"{did}#{did[8:]}", created=WHEN)
+        # Ed25519 is deterministic: the same bytes signed give the same signature.
+        expected = "z" + base58.b58encode(key.sign(pyld_signed_data(signed))).decode("ascii")
+        assert signed["proof"][0]["proofValue"] == expected
+        assert dataintegrity.verify(signed)["proofValue"] == expected
+        tampered = copy.deepcopy(signed)
+        tampered["evidence" if "evidence" in tampered else "name"] = "changed"
+        with pytest.raises(dataintegrity.ProofError, match="signature does not match"):
+            dataintegrity.verify(tampered)

@@ -6,7 +6,6 @@ Ed25519 by the cryptography package; nothing cryptographic is written here.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -45,7 +44,9 @@ def document_loader(url: str, options=None) -> dict:
     if url not in _loaded:
         _loaded[url] = json.loads(LOCAL_CONTEXTS[url].read_text(encoding="utf-8"))
         _remember_contexts(_loaded[url])
-    return {"contextUrl": None, "documentUrl": url, "document": _loaded[url]}
+    # "static": pyld then keeps the resolved context by URL across calls (and with it the active
+    # contexts processed from it), instead of resolving the whole context again on every call.
+    return {"contextUrl": None, "documentUrl": url, "document": _loaded[url], "tag": "static"}
 
 
 _known_contexts: dict[int, object] = {}  # id -> every dict inside the packaged contexts (kept alive)
@@ -81,10 +82,77 @@ def _options(**extra) -> dict:
             "contextResolver": _PackagedContextResolver(jsonld._resolved_context_cache, document_loader), **extra}
 
 
+# Active contexts that processing a packaged context gave, by the active context it was processed
+# against (pyld's own key, its '_uuid') and the packaged context. pyld caches these too, but misses
+# for every type-scoped context: those do not propagate, so pyld processes them against a fresh copy
+# of the active context with a new '_uuid', and builds every term definition again, for every typed
+# node of every document. Bounded: documents brought to /verify may carry contexts of their own.
+_processed: dict[tuple, tuple] = {}
+_FROZEN = type(jsonld.freeze({}))  # what pyld makes of an active context it has finished: never changed
+_PROCESSED_MAX = 256  # a credential, an endorsement and a status list need about 20
+
+
+def _packaged_key(local_ctx):
+    """What identifies a context from our packaged ones (a URL, a list of URLs, or a dict inside
+    one, by identity); None for any other context."""
+    if isinstance(local_ctx, str):
+        return local_ctx if local_ctx in LOCAL_CONTEXTS else None
+    if isinstance(local_ctx, list):
+        keys = [_packaged_key(item) for item in local_ctx]
+        return None if not keys or None in keys else tuple(keys)
+    if isinstance(local_ctx, dict) and _known_contexts.get(id(local_ctx)) is local_ctx:
+        return ("object", id(local_ctx))
+    return None
+
+
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld's processor, which remembers the active contexts it builds from our packaged contexts
+    (see _processed) and keeps the expanded form of the document it canonicalises, with the terms
+    that expansion dropped, so that one expansion serves both the check and the signature."""
+
+    def __init__(self):
+        super().__init__(on_property_dropped=self._dropped)
+        self.dropped: list[str] = []
+        self.expanded: list | None = None
+
+    def _dropped(self, prop) -> None:
+        self.dropped.append(str(prop))
+
+    def expand(self, input_, options):
+        self.expanded = super().expand(input_, options)
+        return self.expanded
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
+                         validate_scoped=True, cycles=None):
+        packaged = _packaged_key(local_ctx)
+        uuid = active_ctx.get("_uuid") if isinstance(active_ctx, _FROZEN) else None
+        if packaged is None or uuid is None:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                            validate_scoped, cycles)
+        key = (uuid, packaged, override_protected, propagate, validate_scoped, options.get("base"),
+               options.get("processingMode"))
+        known = _processed.get(key)
+        if known is not None:
+            return known[1]
+        processed = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                             validate_scoped, cycles)
+        if isinstance(processed, _FROZEN):  # safe to hand out again
+            if len(_processed) >= _PROCESSED_MAX:
+                _processed.clear()
+            _processed[key] = (active_ctx, processed)  # the active context kept alive with its key
+        return processed
+
+
 def canonicalize(document: dict | list) -> str:
     """The RDFC-1.0 canonical N-Quads of a JSON-LD document."""
+    return _canonicalize(document)[0]
+
+
+def _canonicalize(document: dict | list) -> tuple[str, _Processor]:
+    processor = _Processor()
     try:
-        return jsonld.normalize(document, _options(algorithm="URDNA2015", format="application/n-quads"))
+        return processor.normalize(document, _options(algorithm="URDNA2015", format="application/n-quads")), \
+            processor
     except jsonld.JsonLdError as exc:
         raise ProofError(f"cannot canonicalise the document: {exc}") from None
 
@@ -92,18 +160,17 @@ def canonicalize(document: dict | list) -> str:
 def dropped_terms(document: dict) -> list[str]:
     """Properties and types the contexts do not define: canonicalisation would silently drop or
     mangle them, and verifiers would then reject the credential."""
-    return _expand_checked(document)[1]
+    return _canonical_checked(document)[1]
 
 
-def _expand_checked(document: dict) -> tuple[list | None, list[str]]:
-    """The expanded document and the terms expansion dropped (one expansion serves both the check and
-    the signature: canonicalising the expanded form gives the same N-Quads without the contexts)."""
-    dropped: list[str] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+def _canonical_checked(document: dict) -> tuple[str | None, list[str]]:
+    """The canonical N-Quads of the document and the terms its expansion dropped (one expansion
+    serves both the check and the signature); no N-Quads when it does not expand."""
     try:
-        expanded = processor.expand(copy.deepcopy(document), _options())
-    except jsonld.JsonLdError as exc:
-        return None, [f"(document does not expand: {exc})"]
+        nquads, processor = _canonicalize(document)
+    except ProofError as exc:
+        return None, [f"({exc})"]
+    dropped = processor.dropped
 
     def walk(node):
         if isinstance(node, list):
@@ -119,8 +186,8 @@ def _expand_checked(document: dict) -> tuple[list | None, list[str]]:
                 elif key in ("@graph", "@list", "@set"):
                     walk(value)
 
-    walk(expanded)
-    return expanded, dropped
+    walk(processor.expanded)
+    return nquads, dropped
 
 
 # --- keys and did:key -----------------------------------------------------------------------------
@@ -197,9 +264,9 @@ def canonical_proof_config(proof_config: dict) -> str:
     return form.replace(f'"{_STAND_IN}"', f'"{created}"')
 
 
-def _hash_data(document: dict | list, proof_config: dict) -> bytes:
+def _hash_data(canonical_document: str, proof_config: dict) -> bytes:
     proof_hash = hashlib.sha256(canonical_proof_config(proof_config).encode("utf-8")).digest()
-    document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
+    document_hash = hashlib.sha256(canonical_document.encode("utf-8")).digest()
     return proof_hash + document_hash
 
 
@@ -211,7 +278,7 @@ def sign(document: dict, private_key: Ed25519PrivateKey, verification_method: st
     verifiers would read differently.
     """
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    expanded, dropped = _expand_checked(unsigned)
+    canonical, dropped = _canonical_checked(unsigned)
     if dropped:
         raise ProofError(f"terms not defined by the JSON-LD contexts: {', '.join(sorted(set(dropped)))}")
     created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
@@ -223,7 +290,7 @@ def sign(document: dict, private_key: Ed25519PrivateKey, verification_method: st
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(expanded, proof_config))
+    signature = private_key.sign(_hash_data(canonical, proof_config))
     proof = {k: v for k, v in proof_config.items() if k != "@context"}
     proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
     return {**unsigned, "proof": [proof]}
@@ -253,7 +320,7 @@ def verify(document: dict, resolve_key=resolve_did_key) -> dict:
                     **{k: v for k, v in proof.items() if k != "proofValue"}}
     public_key = resolve_key(proof.get("verificationMethod", ""))
     try:
-        public_key.verify(signature, _hash_data(unsigned, proof_config))
+        public_key.verify(signature, _hash_data(canonicalize(unsigned), proof_config))
     except InvalidSignature:
         raise ProofError("the signature does not match: the credential was changed or not signed by this key") \
             from None
