@@ -48,8 +48,7 @@ def bake_png(image: bytes, ob2_assertion: str | None, ob3_credential: str | None
     if not image.startswith(PNG_SIGNATURE):
         raise BakingError("the image is not a PNG")
     if ob2_assertion is not None:
-        with bakery_bake(io.BytesIO(image), ob2_assertion) as baked:
-            image = baked.read()
+        image = _bakery_bake(image, ob2_assertion)
     if ob3_credential is None:
         return image
     chunks = [c for c in png.Reader(bytes=image).chunks()
@@ -64,8 +63,13 @@ def bake_png(image: bytes, ob2_assertion: str | None, ob3_credential: str | None
 
 def bake_svg2(image: bytes, ob2_assertion: str) -> bytes:
     """A copy of the SVG carrying the 2.0 assertion, baked by openbadges-bakery."""
-    with bakery_bake(io.BytesIO(image), ob2_assertion) as baked:
-        return baked.read()
+    return _bakery_bake(image, ob2_assertion)
+
+
+def _bakery_bake(image: bytes, ob2_assertion: str) -> bytes:
+    # Into memory: without an output file the bakery writes a temporary file on disk and reads it back.
+    baked = bakery_bake(io.BytesIO(image), ob2_assertion, io.BytesIO())
+    return baked.getvalue()
 
 
 def bake_svg3(image: bytes, ob3_credential: str) -> bytes:
