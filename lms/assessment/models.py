@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import DDL, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..evidence.models import EvidenceVersion
@@ -74,6 +74,10 @@ class MarkingCase(db.Model):
               postgresql_where=text("stage IN ('first', 'second')")),
         # Moderation, and the statistics of final decisions.
         Index("ix_marking_cases_stage", "stage", "submitted_at"),
+        # The queue's total leaves out second marks an assessor gave the first mark of (or whose first
+        # marker was deleted): counted from this index, not from every waiting case.
+        Index("ix_marking_cases_second_first_marker", "first_marker_id", sqlite_where=text("stage = 'second'"),
+              postgresql_where=text("stage = 'second'")),
     )
 
     version_id: Mapped[int] = mapped_column(ForeignKey("evidence_versions.id", ondelete="CASCADE"),
@@ -95,6 +99,63 @@ class MarkingCase(db.Model):
     version: Mapped[EvidenceVersion] = relationship(backref=db.backref("marking", uselist=False))
     marks: Mapped[list[Mark]] = relationship(order_by="Mark.seq", viewonly=True,
                                              primaryjoin="MarkingCase.version_id == foreign(Mark.version_id)")
+
+
+class QueueCount(db.Model):
+    """How many cases wait in each waiting stage ("first", "second") for each unit: the queue's total
+    without counting every waiting case. Kept by database triggers on marking_cases (QUEUE_COUNT_TRIGGERS),
+    in the same transaction as every insert, stage change and delete, by one UPDATE ... SET n = n +/- 1,
+    so that it is exact under concurrent marking and also after bulk inserts and cascading deletes."""
+
+    __tablename__ = "queue_counts"
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
+WAITING_SQL = "('first', 'second')"
+# PostgreSQL: one trigger function for insert, update and delete.
+QUEUE_COUNT_TRIGGERS_POSTGRESQL = (f"""
+CREATE OR REPLACE FUNCTION marking_cases_queue_count() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.stage IN {WAITING_SQL} THEN
+        IF TG_OP = 'UPDATE' AND NEW.stage = OLD.stage AND NEW.unit_slug = OLD.unit_slug THEN
+            RETURN NULL;
+        END IF;
+        UPDATE queue_counts SET n = n - 1 WHERE stage = OLD.stage AND unit_slug = OLD.unit_slug;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.stage IN {WAITING_SQL} THEN
+        INSERT INTO queue_counts (stage, unit_slug, n) VALUES (NEW.stage, NEW.unit_slug, 1)
+        ON CONFLICT (stage, unit_slug) DO UPDATE SET n = queue_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""", """
+CREATE TRIGGER marking_cases_queue_count AFTER INSERT OR DELETE OR UPDATE OF stage, unit_slug ON marking_cases
+FOR EACH ROW EXECUTE FUNCTION marking_cases_queue_count()""")
+# SQLite: one trigger per kind of change.
+_SQLITE_ADD = (f"INSERT INTO queue_counts (stage, unit_slug, n) VALUES (NEW.stage, NEW.unit_slug, 1) "
+               f"ON CONFLICT (stage, unit_slug) DO UPDATE SET n = n + 1")
+_SQLITE_REMOVE = "UPDATE queue_counts SET n = n - 1 WHERE stage = OLD.stage AND unit_slug = OLD.unit_slug"
+QUEUE_COUNT_TRIGGERS_SQLITE = (
+    f"""CREATE TRIGGER marking_cases_queue_count_insert AFTER INSERT ON marking_cases
+    WHEN NEW.stage IN {WAITING_SQL} BEGIN {_SQLITE_ADD}; END""",
+    f"""CREATE TRIGGER marking_cases_queue_count_delete AFTER DELETE ON marking_cases
+    WHEN OLD.stage IN {WAITING_SQL} BEGIN {_SQLITE_REMOVE}; END""",
+    f"""CREATE TRIGGER marking_cases_queue_count_leave AFTER UPDATE OF stage, unit_slug ON marking_cases
+    WHEN OLD.stage IN {WAITING_SQL} AND (NEW.stage != OLD.stage OR NEW.unit_slug != OLD.unit_slug)
+    BEGIN {_SQLITE_REMOVE}; END""",
+    f"""CREATE TRIGGER marking_cases_queue_count_enter AFTER UPDATE OF stage, unit_slug ON marking_cases
+    WHEN NEW.stage IN {WAITING_SQL} AND (NEW.stage != OLD.stage OR NEW.unit_slug != OLD.unit_slug)
+    BEGIN {_SQLITE_ADD}; END""",
+)
+QUEUE_COUNT_TRIGGERS = {"postgresql": QUEUE_COUNT_TRIGGERS_POSTGRESQL, "sqlite": QUEUE_COUNT_TRIGGERS_SQLITE}
+
+for _dialect, _statements in QUEUE_COUNT_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(MarkingCase.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class Mark(db.Model):

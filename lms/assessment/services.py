@@ -30,7 +30,7 @@ from ..models import User, UserRole, utcnow
 from ..notifications.services import notify
 from ..record.services import record_final_decision, record_reviewed_decision
 from .models import (FINAL, FIRST, MODERATION, OUTCOMES, REVIEW_CHANGED, REVIEW_OPEN, REVIEW_UPHELD, SECOND,
-                     Assessment, IndicatorScore, Mark, MarkingCase, MarkingNote, MarkLevel, ReviewRequest)
+                     Assessment, IndicatorScore, Mark, MarkingCase, MarkingNote, MarkLevel, QueueCount, ReviewRequest)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and copied
 
@@ -108,6 +108,29 @@ def is_calibrated_marker(user: User) -> bool:
     return bool(is_calibrated(user.id))
 
 
+def calibrated_marker_sql(user: User):
+    """``is_calibrated_marker(user)`` as an SQL condition, so that the queue needs no statement of its own
+    for it: True for lead assessors, else the exact agreement of their last completed round reaches the
+    threshold (the same float division as CalibrationRound.exact_agreement)."""
+    if user.has_role("lead_assessor"):
+        return db.true()
+    try:
+        from ..calibration.models import CalibrationRound
+        from ..calibration.services import threshold
+    except ImportError:
+        return db.false()
+    reached = db.case((CalibrationRound.judged > 0,
+                       db.cast(CalibrationRound.agreed, db.Float) / db.cast(CalibrationRound.judged, db.Float)
+                       >= threshold()),
+                      else_=db.false())
+    last = (db.select(reached)
+            .where(CalibrationRound.assessor_id == user.id, CalibrationRound.completed_at.is_not(None))
+            .order_by(CalibrationRound.completed_at.desc(), CalibrationRound.id.desc()).limit(1))
+    # Written once at the head of the statement (a CTE), however often the statement asks.
+    calibrated = db.select(db.func.coalesce(last.scalar_subquery(), db.false()).label("yes")).cte("calibrated")
+    return db.select(calibrated.c.yes).scalar_subquery()
+
+
 # --- cases: created when evidence is submitted -------------------------------------------------------------
 
 def new_code() -> str:
@@ -160,15 +183,30 @@ def init_app(app) -> None:
 
 # --- who may mark what ---------------------------------------------------------------------------------
 
-def _eligible(assessor: User, calibrated: bool):
-    """SQL: cases this assessor may mark now (not their own evidence; second marks only if calibrated)."""
-    first = MarkingCase.stage == FIRST
+def _eligible(assessor: User, calibrated):
+    """SQL: cases this assessor may mark now (not their own evidence; second marks only if calibrated).
+
+    ``calibrated``: a bool, or an SQL condition (calibrated_marker_sql)."""
+    first = MarkingCase.stage == _stage(FIRST)
     condition = first
-    if calibrated:
-        second = db.and_(MarkingCase.stage == SECOND, MarkingCase.first_marker_id != assessor.id)
+    if calibrated is not False:
+        second = db.and_(MarkingCase.stage == _stage(SECOND), MarkingCase.first_marker_id != assessor.id)
+        if calibrated is not True:
+            second = db.and_(second, calibrated)
         condition = db.or_(first, second)
     # The first condition repeats the waiting index's predicate, so that the planner can use it.
-    return db.and_(MarkingCase.stage.in_((FIRST, SECOND)), condition, MarkingCase.learner_id != assessor.id)
+    return db.and_(_waiting(), condition, MarkingCase.learner_id != assessor.id)
+
+
+def _stage(name: str):
+    """A stage written in the statement, not bound: the planner can match the waiting index's predicate even
+    in a generic plan; and the queue's statement stays short enough for psycopg to cache its parsing."""
+    return db.literal_column(f"'{name}'")
+
+
+def _waiting():
+    """SQL: the waiting index's predicate."""
+    return MarkingCase.stage.in_([_stage(FIRST), _stage(SECOND)])
 
 
 def _free_or_mine(assessor: User, now: datetime):
@@ -275,12 +313,22 @@ class QueueEntry:
 
 
 @dataclass(frozen=True)
+class CohortChoice:
+    """A cohort the queue can be filtered by."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class QueuePage:
-    """One page of the queue, the total waiting under the filter, and the cursor of the next page."""
+    """One page of the queue, the total waiting under the filter, and the cursor of the next page; and the
+    cohorts to filter by when they were asked for."""
 
     entries: list[QueueEntry]
     total: int
     next_cursor: str | None
+    cohorts: list[CohortChoice] | None = None
 
 
 def unit_slugs_for(domain_id: str | None, competency_id: str | None) -> list[str] | None:
@@ -308,24 +356,62 @@ def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     return moment, int(version_id)
 
 
-def queue_cohorts(assessor: User, limit: int = 100) -> list[Cohort]:
+def _cohorts_sql(assessor: User, limit: int):
+    """SQL: the queue's cohort choices as one JSON text of [position, id, name] (NULL when there are none):
+    those the assessor is assigned to first, then the others that have not ended (the newest first)."""
+    mine = Cohort.id.in_(db.select(CohortAssessor.cohort_id).where(CohortAssessor.user_id == assessor.id))
+    order = (db.case((mine, 0), else_=1), Cohort.starts_on.desc(), Cohort.id)
+    chosen = (db.select(db.func.row_number().over(order_by=order).label("position"), Cohort.id, Cohort.name)
+              .where(db.or_(mine, Cohort.ends_on >= utcnow().date())).order_by(*order).limit(limit).subquery())
+    if db.session.get_bind().dialect.name == "postgresql":
+        listed = db.cast(db.func.json_agg(db.func.json_build_array(chosen.c.position, chosen.c.id, chosen.c.name)),
+                         db.Text)
+    else:
+        listed = db.func.json_group_array(db.func.json_array(chosen.c.position, chosen.c.id, chosen.c.name))
+    return db.select(listed).select_from(chosen).scalar_subquery()
+
+
+def _cohort_choices(listed: str | None) -> list[CohortChoice]:
+    return [CohortChoice(id, name) for _position, id, name in sorted(json.loads(listed or "[]"))]
+
+
+def queue_cohorts(assessor: User, limit: int = 100) -> list[CohortChoice]:
     """The cohorts an assessor can filter the queue by: those they are assigned to first, then the others
     that have not ended (the newest first); at most ``limit``."""
-    assigned = db.select(CohortAssessor.cohort_id).where(CohortAssessor.user_id == assessor.id)
-    mine = Cohort.id.in_(assigned)
-    return list(db.session.execute(
-        db.select(Cohort).where(db.or_(mine, Cohort.ends_on >= utcnow().date()))
-        .order_by(db.case((mine, 0), else_=1), Cohort.starts_on.desc(), Cohort.id).limit(limit)).scalars())
+    return _cohort_choices(db.session.execute(db.select(_cohorts_sql(assessor, limit))).scalar_one())
+
+
+def _total_sql(assessor: User, calibrated, slugs: list[str] | None):
+    """SQL: how many cases this assessor may mark now (of these units), from the counts per stage and unit
+    (QueueCount) less the waiting cases they may not mark, which are counted from indexes: their own, and
+    second marks of cases they first-marked (or whose first marker was deleted)."""
+    counted = [QueueCount.unit_slug.in_(slugs)] if slugs is not None else []
+    cases = [MarkingCase.unit_slug.in_(slugs)] if slugs is not None else []
+
+    def waiting(stage):
+        return db.select(db.func.coalesce(db.func.sum(QueueCount.n), 0)).where(
+            QueueCount.stage == _stage(stage), *counted).scalar_subquery()
+
+    own = db.select(db.func.count()).select_from(MarkingCase).where(
+        MarkingCase.learner_id == assessor.id, _waiting(), *cases,
+        db.or_(MarkingCase.stage == _stage(FIRST), calibrated)).scalar_subquery()
+    not_theirs_second = db.select(db.func.count()).select_from(MarkingCase).where(
+        MarkingCase.stage == _stage(SECOND), MarkingCase.learner_id != assessor.id, *cases,
+        db.or_(MarkingCase.first_marker_id == assessor.id, MarkingCase.first_marker_id.is_(None))).scalar_subquery()
+    return waiting(FIRST) - own + db.case((calibrated, waiting(SECOND) - not_theirs_second), else_=0)
 
 
 def queue(assessor: User, domain_id: str | None = None, competency_id: str | None = None,
-          after: tuple[datetime, int] | None = None, limit: int = 25, cohort_id: int | None = None) -> QueuePage:
+          after: tuple[datetime, int] | None = None, limit: int = 25, cohort_id: int | None = None,
+          with_cohorts: bool = False, cohort_limit: int = 100) -> QueuePage:
     """Versions waiting for a mark this assessor may give, oldest first, one page at a time; optionally
-    only those of one cohort's learners.
+    only those of one cohort's learners; with ``with_cohorts``, also the cohorts to filter by.
 
-    Keyset pagination on (submitted_at, version_id); two statements (count and page) whatever the size.
+    Keyset pagination on (submitted_at, version_id). One statement whatever the size: the page, with the
+    total (from the per-stage counts, or with a cohort filter an indexed count) and the cohorts on its first
+    row; a second only when the page is empty.
     """
-    calibrated = is_calibrated_marker(assessor)
+    calibrated = calibrated_marker_sql(assessor)
     where = [_eligible(assessor, calibrated)]
     slugs = unit_slugs_for(domain_id, competency_id)
     if slugs is not None:
@@ -333,41 +419,55 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     if cohort_id is not None:
         where.append(MarkingCase.learner_id.in_(
             db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == cohort_id)))
-    total = db.session.execute(db.select(db.func.count()).select_from(MarkingCase).where(*where)).scalar_one()
+        total = db.select(db.func.count()).select_from(MarkingCase).where(*where).scalar_subquery()
+    else:
+        total = _total_sql(assessor, calibrated, slugs)
+    cohorts = _cohorts_sql(assessor, cohort_limit) if with_cohorts else db.null()
     page_where = list(where)
     if after is not None:
         page_where.append(db.or_(MarkingCase.submitted_at > after[0],
                                  db.and_(MarkingCase.submitted_at == after[0], MarkingCase.version_id > after[1])))
+    order = (MarkingCase.submitted_at, MarkingCase.version_id)
+    first_row = db.func.row_number().over(order_by=order) == 1
     holder, learner = aliased(User), aliased(User)
     show_names = not blind()
-    columns = [MarkingCase.version_id, MarkingCase.code, MarkingCase.unit_slug, MarkingCase.stage,
-               MarkingCase.submitted_at, EvidenceVersion.number, EvidenceVersion.claimed_by_id,
-               EvidenceVersion.claim_expires_at, holder.name]
-    stmt = (db.select(*columns, learner.name if show_names else db.literal(None))
+    stmt = (db.select(MarkingCase.version_id, MarkingCase.code, MarkingCase.unit_slug, MarkingCase.stage,
+                      MarkingCase.submitted_at, EvidenceVersion.number, EvidenceVersion.claimed_by_id,
+                      EvidenceVersion.claim_expires_at, holder.name.label("holder_name"),
+                      (learner.name if show_names else db.null()).label("learner_name"),
+                      db.case((first_row, total)).label("total"), db.case((first_row, cohorts)).label("cohorts"))
             .join(EvidenceVersion, EvidenceVersion.id == MarkingCase.version_id)
             .outerjoin(holder, holder.id == EvidenceVersion.claimed_by_id))
     if show_names:
         stmt = stmt.join(learner, learner.id == MarkingCase.learner_id)
-    rows = db.session.execute(stmt.where(*page_where)
-                              .order_by(MarkingCase.submitted_at, MarkingCase.version_id).limit(limit + 1)).all()
+    rows = db.session.execute(stmt.where(*page_where).order_by(*order).limit(limit + 1)).all()
+    if rows:
+        total_waiting, listed = rows[0].total, rows[0].cohorts
+    else:
+        total_waiting, listed = db.session.execute(db.select(total, cohorts)).one()
     now, cal, target, cat = utcnow(), calendar(), turnaround_days(), catalogue()
+    ages: dict[date, int] = {}  # the age of everything submitted on one (local) day is the same
     entries = []
     for row in rows[:limit]:
         active = bool(row.claimed_by_id and row.claim_expires_at and row.claim_expires_at > now)
-        age = cal.working_days_between(row.submitted_at, now)
+        day = cal.local_date(row.submitted_at)
+        age = ages.get(day)
+        if age is None:
+            age = ages[day] = cal.working_days_between(row.submitted_at, now)
         unit = cat.unit(row.unit_slug)
         entries.append(QueueEntry(
             version_id=row.version_id, code=row.code,
-            label=f"{row[-1]} ({row.code})" if show_names else row.code,
+            label=f"{row.learner_name} ({row.code})" if show_names else row.code,
             unit_title=unit.title if unit else row.unit_slug, number=row.number, stage=row.stage,
             submitted_at=row.submitted_at, age_working_days=age, overdue=age > target,
-            claimed_by_name=row.name if active and row.claimed_by_id != assessor.id else None,
+            claimed_by_name=row.holder_name if active and row.claimed_by_id != assessor.id else None,
             mine=active and row.claimed_by_id == assessor.id))
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = f"{last.submitted_at.isoformat()}_{last.version_id}"
-    return QueuePage(entries, total, next_cursor)
+    return QueuePage(entries, int(total_waiting or 0), next_cursor,
+                     _cohort_choices(listed) if with_cohorts else None)
 
 
 def learner_label(case: MarkingCase) -> str:

@@ -32,13 +32,18 @@ def queue():
         domain_id = None
     if competency_id and framework.competency(competency_id) is None:
         competency_id = None
-    cohorts = services.queue_cohorts(current_user)
+    # A cohort filter is kept only if it is one of the choices: then they are needed first. Without one,
+    # the choices come with the page, in the same statement.
     cohort_id = request.args.get("cohort", type=int)
-    if cohort_id not in {c.id for c in cohorts}:
+    cohorts = services.queue_cohorts(current_user) if cohort_id is not None else None
+    if cohorts is not None and cohort_id not in {c.id for c in cohorts}:
         cohort_id = None
     after = services.parse_cursor(request.args.get("after"))
     page = services.queue(current_user, domain_id, competency_id, after,
-                          int(current_app.config.get("QUEUE_PAGE_SIZE", 25)), cohort_id=cohort_id)
+                          int(current_app.config.get("QUEUE_PAGE_SIZE", 25)), cohort_id=cohort_id,
+                          with_cohorts=cohorts is None)
+    if cohorts is None:
+        cohorts = page.cohorts
     return render_template("assessment/queue.html", page=page, framework=framework, cohorts=cohorts,
                            cohort_id=cohort_id, domain_id=domain_id, competency_id=competency_id, form=FlaskForm(),
                            claim_minutes=services.claim_minutes(), target=services.turnaround_days(),
