@@ -9,6 +9,7 @@ Only the final decision (an Assessment) is shown to the learner and counts in th
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import secrets
@@ -112,19 +113,25 @@ def calibrated_marker_sql(user: User):
     """``is_calibrated_marker(user)`` as an SQL condition, so that the queue needs no statement of its own
     for it: True for lead assessors, else the exact agreement of their last completed round reaches the
     threshold (the same float division as CalibrationRound.exact_agreement)."""
-    if user.has_role("lead_assessor"):
+    return _calibrated_sql(user.id, user.has_role("lead_assessor"))
+
+
+def _calibrated_sql(user_id, lead: bool, threshold_value=None):
+    if lead:
         return db.true()
     try:
         from ..calibration.models import CalibrationRound
         from ..calibration.services import threshold
     except ImportError:
         return db.false()
+    if threshold_value is None:
+        threshold_value = threshold()
     reached = db.case((CalibrationRound.judged > 0,
                        db.cast(CalibrationRound.agreed, db.Float) / db.cast(CalibrationRound.judged, db.Float)
-                       >= threshold()),
+                       >= threshold_value),
                       else_=db.false())
     last = (db.select(reached)
-            .where(CalibrationRound.assessor_id == user.id, CalibrationRound.completed_at.is_not(None))
+            .where(CalibrationRound.assessor_id == user_id, CalibrationRound.completed_at.is_not(None))
             .order_by(CalibrationRound.completed_at.desc(), CalibrationRound.id.desc()).limit(1))
     # Written once at the head of the statement (a CTE), however often the statement asks.
     calibrated = db.select(db.func.coalesce(last.scalar_subquery(), db.false()).label("yes")).cte("calibrated")
@@ -183,19 +190,20 @@ def init_app(app) -> None:
 
 # --- who may mark what ---------------------------------------------------------------------------------
 
-def _eligible(assessor: User, calibrated):
+def _eligible(assessor: User | object, calibrated):
     """SQL: cases this assessor may mark now (not their own evidence; second marks only if calibrated).
 
-    ``calibrated``: a bool, or an SQL condition (calibrated_marker_sql)."""
+    ``assessor``: a User, or SQL for their id; ``calibrated``: a bool, or SQL (calibrated_marker_sql)."""
+    assessor_id = assessor.id if isinstance(assessor, User) else assessor
     first = MarkingCase.stage == _stage(FIRST)
     condition = first
     if calibrated is not False:
-        second = db.and_(MarkingCase.stage == _stage(SECOND), MarkingCase.first_marker_id != assessor.id)
+        second = db.and_(MarkingCase.stage == _stage(SECOND), MarkingCase.first_marker_id != assessor_id)
         if calibrated is not True:
             second = db.and_(second, calibrated)
         condition = db.or_(first, second)
     # The first condition repeats the waiting index's predicate, so that the planner can use it.
-    return db.and_(_waiting(), condition, MarkingCase.learner_id != assessor.id)
+    return db.and_(_waiting(), condition, MarkingCase.learner_id != assessor_id)
 
 
 def _stage(name: str):
@@ -356,13 +364,13 @@ def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     return moment, int(version_id)
 
 
-def _cohorts_sql(assessor: User, limit: int):
+def _cohorts_sql(assessor_id, limit, today):
     """SQL: the queue's cohort choices as one JSON text of [position, id, name] (NULL when there are none):
     those the assessor is assigned to first, then the others that have not ended (the newest first)."""
-    mine = Cohort.id.in_(db.select(CohortAssessor.cohort_id).where(CohortAssessor.user_id == assessor.id))
+    mine = Cohort.id.in_(db.select(CohortAssessor.cohort_id).where(CohortAssessor.user_id == assessor_id))
     order = (db.case((mine, 0), else_=1), Cohort.starts_on.desc(), Cohort.id)
     chosen = (db.select(db.func.row_number().over(order_by=order).label("position"), Cohort.id, Cohort.name)
-              .where(db.or_(mine, Cohort.ends_on >= utcnow().date())).order_by(*order).limit(limit).subquery())
+              .where(db.or_(mine, Cohort.ends_on >= today)).order_by(*order).limit(limit).subquery())
     if db.session.get_bind().dialect.name == "postgresql":
         listed = db.cast(db.func.json_agg(db.func.json_build_array(chosen.c.position, chosen.c.id, chosen.c.name)),
                          db.Text)
@@ -378,10 +386,11 @@ def _cohort_choices(listed: str | None) -> list[CohortChoice]:
 def queue_cohorts(assessor: User, limit: int = 100) -> list[CohortChoice]:
     """The cohorts an assessor can filter the queue by: those they are assigned to first, then the others
     that have not ended (the newest first); at most ``limit``."""
-    return _cohort_choices(db.session.execute(db.select(_cohorts_sql(assessor, limit))).scalar_one())
+    return _cohort_choices(db.session.execute(
+        db.select(_cohorts_sql(assessor.id, limit, utcnow().date()))).scalar_one())
 
 
-def _total_sql(assessor: User, calibrated, slugs: list[str] | None):
+def _total_sql(assessor_id, calibrated, slugs):
     """SQL: how many cases this assessor may mark now (of these units), from the counts per stage and unit
     (QueueCount) less the waiting cases they may not mark, which are counted from indexes: their own, and
     second marks of cases they first-marked (or whose first marker was deleted)."""
@@ -393,11 +402,11 @@ def _total_sql(assessor: User, calibrated, slugs: list[str] | None):
             QueueCount.stage == _stage(stage), *counted).scalar_subquery()
 
     own = db.select(db.func.count()).select_from(MarkingCase).where(
-        MarkingCase.learner_id == assessor.id, _waiting(), *cases,
+        MarkingCase.learner_id == assessor_id, _waiting(), *cases,
         db.or_(MarkingCase.stage == _stage(FIRST), calibrated)).scalar_subquery()
     not_theirs_second = db.select(db.func.count()).select_from(MarkingCase).where(
-        MarkingCase.stage == _stage(SECOND), MarkingCase.learner_id != assessor.id, *cases,
-        db.or_(MarkingCase.first_marker_id == assessor.id, MarkingCase.first_marker_id.is_(None))).scalar_subquery()
+        MarkingCase.stage == _stage(SECOND), MarkingCase.learner_id != assessor_id, *cases,
+        db.or_(MarkingCase.first_marker_id == assessor_id, MarkingCase.first_marker_id.is_(None))).scalar_subquery()
     return waiting(FIRST) - own + db.case((calibrated, waiting(SECOND) - not_theirs_second), else_=0)
 
 
@@ -411,40 +420,24 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     total (from the per-stage counts, or with a cohort filter an indexed count) and the cohorts on its first
     row; a second only when the page is empty.
     """
-    calibrated = calibrated_marker_sql(assessor)
-    where = [_eligible(assessor, calibrated)]
-    slugs = unit_slugs_for(domain_id, competency_id)
-    if slugs is not None:
-        where.append(MarkingCase.unit_slug.in_(slugs))
-    if cohort_id is not None:
-        where.append(MarkingCase.learner_id.in_(
-            db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == cohort_id)))
-        total = db.select(db.func.count()).select_from(MarkingCase).where(*where).scalar_subquery()
-    else:
-        total = _total_sql(assessor, calibrated, slugs)
-    cohorts = _cohorts_sql(assessor, cohort_limit) if with_cohorts else db.null()
-    page_where = list(where)
-    if after is not None:
-        page_where.append(db.or_(MarkingCase.submitted_at > after[0],
-                                 db.and_(MarkingCase.submitted_at == after[0], MarkingCase.version_id > after[1])))
-    order = (MarkingCase.submitted_at, MarkingCase.version_id)
-    first_row = db.func.row_number().over(order_by=order) == 1
-    holder, learner = aliased(User), aliased(User)
+    from ..calibration.services import threshold
     show_names = not blind()
-    stmt = (db.select(MarkingCase.version_id, MarkingCase.code, MarkingCase.unit_slug, MarkingCase.stage,
-                      MarkingCase.submitted_at, EvidenceVersion.number, EvidenceVersion.claimed_by_id,
-                      EvidenceVersion.claim_expires_at, holder.name.label("holder_name"),
-                      (learner.name if show_names else db.null()).label("learner_name"),
-                      db.case((first_row, total)).label("total"), db.case((first_row, cohorts)).label("cohorts"))
-            .join(EvidenceVersion, EvidenceVersion.id == MarkingCase.version_id)
-            .outerjoin(holder, holder.id == EvidenceVersion.claimed_by_id))
-    if show_names:
-        stmt = stmt.join(learner, learner.id == MarkingCase.learner_id)
-    rows = db.session.execute(stmt.where(*page_where).order_by(*order).limit(limit + 1)).all()
+    slugs = unit_slugs_for(domain_id, competency_id)
+    page, empty = _queue_statements(db.session.get_bind().dialect.name, is_lead(assessor), show_names,
+                                    slugs is not None, cohort_id is not None, after is not None, with_cohorts)
+    params = {"me": assessor.id, "threshold": threshold(), "page_limit": limit + 1, "cohort_limit": cohort_limit,
+              "today": utcnow().date()}
+    if slugs is not None:
+        params["slugs"] = slugs
+    if cohort_id is not None:
+        params["cohort"] = cohort_id
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    rows = db.session.execute(page, params).all()
     if rows:
         total_waiting, listed = rows[0].total, rows[0].cohorts
     else:
-        total_waiting, listed = db.session.execute(db.select(total, cohorts)).one()
+        total_waiting, listed = db.session.execute(empty, params).one()
     now, cal, target, cat = utcnow(), calendar(), turnaround_days(), catalogue()
     ages: dict[date, int] = {}  # the age of everything submitted on one (local) day is the same
     entries = []
@@ -468,6 +461,48 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
         next_cursor = f"{last.submitted_at.isoformat()}_{last.version_id}"
     return QueuePage(entries, int(total_waiting or 0), next_cursor,
                      _cohort_choices(listed) if with_cohorts else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _queue_statements(dialect: str, lead: bool, show_names: bool, by_unit: bool, by_cohort: bool, paged: bool,
+                      with_cohorts: bool):
+    """The queue's statements for one shape of request, built once: every value is a bound parameter (me,
+    threshold, today, page_limit, cohort_limit; slugs, cohort, after_at and after_id when filtered or paged).
+    The page, with the total and the cohorts on its first row; and the total and cohorts alone, for an
+    empty page."""
+    me = db.bindparam("me")
+    calibrated = _calibrated_sql(me, lead, db.bindparam("threshold"))
+    where = [_eligible(me, calibrated)]
+    slugs = db.bindparam("slugs", expanding=True) if by_unit else None
+    if by_unit:
+        where.append(MarkingCase.unit_slug.in_(slugs))
+    if by_cohort:
+        where.append(MarkingCase.learner_id.in_(
+            db.select(CohortLearner.user_id).where(CohortLearner.cohort_id == db.bindparam("cohort"))))
+        total = db.select(db.func.count()).select_from(MarkingCase).where(*where).scalar_subquery()
+    else:
+        total = _total_sql(me, calibrated, slugs)
+    cohorts = (_cohorts_sql(me, db.bindparam("cohort_limit"), db.bindparam("today", type_=db.Date))
+               if with_cohorts else db.null())
+    page_where = list(where)
+    if paged:
+        after_at, after_id = db.bindparam("after_at"), db.bindparam("after_id")
+        page_where.append(db.or_(MarkingCase.submitted_at > after_at,
+                                 db.and_(MarkingCase.submitted_at == after_at, MarkingCase.version_id > after_id)))
+    order = (MarkingCase.submitted_at, MarkingCase.version_id)
+    first_row = db.func.row_number().over(order_by=order) == 1
+    holder, learner = aliased(User), aliased(User)
+    stmt = (db.select(MarkingCase.version_id, MarkingCase.code, MarkingCase.unit_slug, MarkingCase.stage,
+                      MarkingCase.submitted_at, EvidenceVersion.number, EvidenceVersion.claimed_by_id,
+                      EvidenceVersion.claim_expires_at, holder.name.label("holder_name"),
+                      (learner.name if show_names else db.null()).label("learner_name"),
+                      db.case((first_row, total)).label("total"), db.case((first_row, cohorts)).label("cohorts"))
+            .join(EvidenceVersion, EvidenceVersion.id == MarkingCase.version_id)
+            .outerjoin(holder, holder.id == EvidenceVersion.claimed_by_id))
+    if show_names:
+        stmt = stmt.join(learner, learner.id == MarkingCase.learner_id)
+    page = stmt.where(*page_where).order_by(*order).limit(db.bindparam("page_limit"))
+    return page, db.select(total.label("total"), cohorts.label("cohorts"))
 
 
 def learner_label(case: MarkingCase) -> str:
