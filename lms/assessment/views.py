@@ -45,7 +45,7 @@ def queue():
     if cohorts is None:
         cohorts = page.cohorts
     return render_template("assessment/queue.html", page=page, framework=framework, cohorts=cohorts,
-                           cohort_id=cohort_id, domain_id=domain_id, competency_id=competency_id, form=FlaskForm(),
+                           cohort_id=cohort_id, domain_id=domain_id, competency_id=competency_id,
                            claim_minutes=services.claim_minutes(), target=services.turnaround_days(),
                            paged=after is not None, is_lead=services.is_lead(current_user))
 
