@@ -424,9 +424,9 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     show_names = not blind()
     slugs = unit_slugs_for(domain_id, competency_id)
     page, empty = _queue_statements(db.session.get_bind().dialect.name, is_lead(assessor), show_names,
-                                    slugs is not None, cohort_id is not None, after is not None, with_cohorts)
-    params = {"me": assessor.id, "threshold": threshold(), "page_limit": limit + 1, "cohort_limit": cohort_limit,
-              "today": utcnow().date()}
+                                    slugs is not None, cohort_id is not None, after is not None, with_cohorts,
+                                    int(limit), int(cohort_limit))
+    params = {"me": assessor.id, "threshold": threshold(), "today": utcnow().date()}
     if slugs is not None:
         params["slugs"] = slugs
     if cohort_id is not None:
@@ -465,9 +465,10 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
 
 @functools.lru_cache(maxsize=256)
 def _queue_statements(dialect: str, lead: bool, show_names: bool, by_unit: bool, by_cohort: bool, paged: bool,
-                      with_cohorts: bool):
+                      with_cohorts: bool, limit: int, cohort_limit: int):
     """The queue's statements for one shape of request, built once: every value is a bound parameter (me,
-    threshold, today, page_limit, cohort_limit; slugs, cohort, after_at and after_id when filtered or paged).
+    threshold, today; slugs, cohort, after_at and after_id when filtered or paged) but the limits, which are
+    written in (a prepared statement's generic plan then knows them, as a page fetches only a few rows).
     The page, with the total and the cohorts on its first row; and the total and cohorts alone, for an
     empty page."""
     me = db.bindparam("me")
@@ -482,7 +483,7 @@ def _queue_statements(dialect: str, lead: bool, show_names: bool, by_unit: bool,
         total = db.select(db.func.count()).select_from(MarkingCase).where(*where).scalar_subquery()
     else:
         total = _total_sql(me, calibrated, slugs)
-    cohorts = (_cohorts_sql(me, db.bindparam("cohort_limit"), db.bindparam("today", type_=db.Date))
+    cohorts = (_cohorts_sql(me, db.literal_column(str(cohort_limit)), db.bindparam("today", type_=db.Date))
                if with_cohorts else db.null())
     page_where = list(where)
     if paged:
@@ -501,7 +502,7 @@ def _queue_statements(dialect: str, lead: bool, show_names: bool, by_unit: bool,
             .outerjoin(holder, holder.id == EvidenceVersion.claimed_by_id))
     if show_names:
         stmt = stmt.join(learner, learner.id == MarkingCase.learner_id)
-    page = stmt.where(*page_where).order_by(*order).limit(db.bindparam("page_limit"))
+    page = stmt.where(*page_where).order_by(*order).limit(db.literal_column(str(limit + 1)))
     return page, db.select(total.label("total"), cohorts.label("cohorts"))
 
 
