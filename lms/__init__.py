@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_content(app)
     db.init_app(app)
+    from .prepared_statements import keep_prepared_statements
+    with app.app_context():
+        keep_prepared_statements(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)  # SQLite needs batch ALTERs
     csrf.init_app(app)
     _init_login(app)
