@@ -122,9 +122,13 @@ class PublishedResponses:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ["REQUEST_METHOD"]
-        if (method not in ("GET", "HEAD") or not path.startswith(self.prefixes) or environ.get("QUERY_STRING")
-                or any(c in environ.get("HTTP_COOKIE", "") for c in self.cookies)):
+        if not path.startswith(self.prefixes):
             return self.wsgi_app(environ, start_response)
+        if (method not in ("GET", "HEAD") or environ.get("QUERY_STRING")
+                or any(c in environ.get("HTTP_COOKIE", "") for c in self.cookies)):
+            def unmarked(status, headers, exc_info=None):  # answered by the app alone: nothing is stored
+                return start_response(status, [(k, v) for k, v in headers if k != MARK], exc_info)
+            return self.wsgi_app(environ, unmarked)
         generation = self.store.generation()  # before the app reads anything it builds from
         # The same path under another host name or prefix may carry other links: stored apart.
         key = f"{environ.get('HTTP_HOST', '')}{environ.get('SCRIPT_NAME', '')}{path}"

@@ -84,6 +84,7 @@ def test_the_earner_signed_in_gets_their_own_page_not_the_stored_one(app, earner
     anonymous_page = anonymous_get(app, f"/b/{public_id}")[0].get_data(as_text=True)
     own = earner.get(f"/b/{public_id}")
     assert own.headers["Cache-Control"] == "no-store"
+    assert "X-Lms-Publish" not in earner.get(f"/badges/assertions/{public_id}").headers  # never leaves the app
     assert "Sign out" in own.get_data(as_text=True) and "Sign out" not in anonymous_page
 
 
