@@ -7,8 +7,8 @@ the instance folder.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -160,7 +160,7 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         app.config["MAX_CONTENT_LENGTH"] = per_file * int(app.config["UPLOADS_PER_REQUEST"]) + 1024 * 1024
     if app.config.get("TRUSTED_HOSTS") is None and not app.config.get("PUBLIC_BASE_URL"):
         app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
-    if "PERMANENT_SESSION_LIFETIME" not in (test_config or {}) and not os.environ.get("LMS_PERMANENT_SESSION_LIFETIME"):
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: nobody set it
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_HOURS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))

@@ -124,3 +124,18 @@ def test_pages_send_protective_headers(client):
     response = client.get("/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_sign_in_cookie_is_written_once_and_lasts_as_long_as_the_sign_in(app, make_user, client):
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    make_user()
+    response = login(client)
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("lms_session="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    hours = (expires - datetime.now(timezone.utc)).total_seconds() / 3600
+    assert app.config["SESSION_HOURS"] - 0.1 < hours <= app.config["SESSION_HOURS"]
+    client.get("/dashboard")  # shows (and so removes) the sign-in's flashed message: the session changes
+    page = client.get("/dashboard")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers  # not signed and sent again
