@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import sys
 import tempfile
 import uuid
@@ -66,17 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for process in processes:
-            process.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(instance, ignore_errors=True)
+        bench.tear_down(processes, admin, name, instance)
     return 0
 
 

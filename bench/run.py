@@ -181,18 +181,23 @@ def main(argv: list[str] | None = None) -> int:
                 results[label].append((bare, page))
         report(results, args, ids)
     finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for process in processes:
-            process.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(instance, ignore_errors=True)
+        tear_down(processes, admin, name, instance)
     return 0
+
+
+def tear_down(processes: list[subprocess.Popen], admin, name: str, instance: Path) -> None:
+    """Stop the servers, drop the throwaway database and delete the instance folder."""
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for process in processes:
+        process.wait(timeout=30)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    shutil.rmtree(instance, ignore_errors=True)
 
 
 def report(results: dict, args, ids: dict) -> None:
