@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
 import shutil
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, Response
-from sqlalchemy import event
+
+from .generations import Generation, watch, write_atomically
 
 MARK = "X-Lms-Publish"  # set by a view on a response anyone may be given; never leaves the app
-WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
 
 def publishable(response: Response, until: float | None = None) -> Response:
@@ -47,21 +44,17 @@ class PublishedStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.generation_file = self.root / "generation"
         self.responses = self.root / "r"
         self.responses.mkdir(parents=True, exist_ok=True)
+        self.tokens = Generation(self.root / "generation")
 
     def generation(self) -> str:
         """The current generation token ("" before the first)."""
-        try:
-            with open(self.generation_file, encoding="ascii") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return self.tokens.current()
 
     def advance(self) -> None:
         """Move the generation on: everything stored so far is never replayed again."""
-        _write_atomically(self.generation_file, uuid.uuid4().hex.encode("ascii"))
+        self.tokens.advance()
 
     def _file(self, path: str, generation: str) -> Path:
         return self.responses / generation / hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
@@ -88,7 +81,7 @@ class PublishedStore:
         target = self._file(path, generation)
         try:
             target.parent.mkdir(exist_ok=True)
-            _write_atomically(target, head + b"\n" + body)
+            write_atomically(target, head + b"\n" + body)
         except FileNotFoundError:  # pruned meanwhile: it could never be replayed anyway
             pass
 
@@ -100,13 +93,6 @@ class PublishedStore:
                 shutil.rmtree(folder, ignore_errors=True)
                 deleted += 1
         return deleted
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    with open(temporary, "wb") as f:
-        f.write(data)
-    os.replace(temporary, target)
 
 
 class PublishedResponses:
@@ -167,39 +153,6 @@ class PublishedResponses:
         return [] if method == "HEAD" else [body]
 
 
-def watch(engine, store: PublishedStore, tables: set[str]) -> None:
-    """Advance the store's generation after every commit that wrote to one of ``tables``."""
-    dirty, advance = "lms.published.dirty", "lms.published.advance"
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _noticed(conn, cursor, statement, parameters, context, executemany):
-        match = WRITE.match(statement)
-        if match and match.group(1).lower() in tables:
-            conn.info[dirty] = True
-
-    @event.listens_for(engine, "commit")
-    def _committing(conn):
-        if conn.info.pop(dirty, False):
-            store.advance()  # at once, for a connection kept long after its commit (a command, a migration)
-            conn.info[advance] = True  # and again once the commit is visible to everyone (below)
-
-    @event.listens_for(engine, "rollback")
-    def _rolled_back(conn):
-        conn.info.pop(dirty, None)
-
-    # "commit" runs before the database commits: the generation moves on once the connection is handed
-    # back, by which time the write is visible to everyone.
-    @event.listens_for(engine.pool, "checkin")
-    def _returned(dbapi_connection, record):
-        if record is not None and record.info.pop(advance, False):
-            store.advance()
-
-    @event.listens_for(engine.pool, "invalidate")
-    def _thrown_away(dbapi_connection, record, exception):  # after a commit, before its checkin: still advance
-        if record is not None and record.info.pop(advance, False):
-            store.advance()
-
-
 def init_app(app: Flask, prefixes: tuple[str, ...], tables: set[str]) -> PublishedStore | None:
     """Put the published-response layer in front of the app (unless switched off) and watch ``tables``."""
     enabled = app.config.get("PUBLISHED_RESPONSES")
@@ -212,7 +165,7 @@ def init_app(app: Flask, prefixes: tuple[str, ...], tables: set[str]) -> Publish
     store.prune()
     from .extensions import db
     with app.app_context():
-        watch(db.engine, store, {t.lower() for t in tables})
+        watch(db.engine, store.tokens, {t.lower() for t in tables})
     app.wsgi_app = PublishedResponses(app.wsgi_app, store, prefixes,
                                       (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME",
                                                                                         "remember_token")))
