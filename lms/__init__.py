@@ -49,6 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import published
     from .badges.views import PUBLISHED_PREFIXES, PUBLISHED_TABLES
     published.init_app(app, PUBLISHED_PREFIXES, PUBLISHED_TABLES)
+    # Sign-ins and the assessor queue, kept per worker while nothing they are built from changes.
+    from . import request_caches
+    request_caches.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])

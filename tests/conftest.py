@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,18 @@ def app(database_url, tmp_path):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+@contextmanager
+def nothing_kept(app):
+    """Requests served as by a worker that keeps nothing between requests (no kept sign-ins or pages): the
+    cost every request can have, which statement counts bound."""
+    caches = app.extensions.pop("lms.request_caches", None)
+    try:
+        yield
+    finally:
+        if caches is not None:
+            app.extensions["lms.request_caches"] = caches
 
 
 def csrf_token(client, path: str) -> str:

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, User, utcnow
 from lms.notifications.models import Notification
 
-from .conftest import PASSWORD, csrf_token, signed_in
+from .conftest import PASSWORD, csrf_token, nothing_kept, signed_in
 from .evidence_helpers import PDF, REFLECTION, assessor_decides, evidence_page, save_evidence
 
 LISTENING = "active-listening-and-rapport"  # COM.3, COM.4, COM.7
@@ -318,6 +318,7 @@ def test_an_assessor_extends_their_claim_from_the_page(app, make_user, assessor_
 
 
 def count_statements(app, fn):
+    """The statements ``fn`` sends, with nothing kept from earlier requests."""
     statements = []
     with app.app_context():
         engine = db.engine
@@ -327,7 +328,8 @@ def count_statements(app, fn):
 
     event.listen(engine, "before_cursor_execute", before)
     try:
-        fn()
+        with nothing_kept(app):
+            fn()
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return statements

@@ -35,7 +35,7 @@ from lms.models import UnitProgress, User, UserRole, utcnow
 from lms.notifications.models import Notification
 from lms.record.models import RecordEntry
 
-from .conftest import login
+from .conftest import login, nothing_kept
 
 MAX_STATEMENTS = 8
 
@@ -112,12 +112,13 @@ def people(app, make_user):
 
 
 def count_pages(engine, clients_and_paths) -> dict[str, tuple[int, list[str]]]:
-    """Each page's statements (the second request: the first may warm per-process caches)."""
+    """Each page's statements (the second request: the first may warm per-process caches), with no sign-in or
+    page kept from an earlier request."""
     found = {}
     for client, paths in clients_and_paths:
         for label, path in paths:
             client.get(path)
-            with StatementCounter(engine) as counter:
+            with nothing_kept(client.application), StatementCounter(engine) as counter:
                 response = client.get(path)
             assert response.status_code in (200, 302), f"{path} answered {response.status_code}"
             found[label] = (counter.count, counter.statements)

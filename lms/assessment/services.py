@@ -14,7 +14,7 @@ import json
 import random
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
@@ -337,6 +337,8 @@ class QueuePage:
     total: int
     next_cursor: str | None
     cohorts: list[CohortChoice] | None = None
+    # When this page next changes with the clock alone: a claim on it ends, or a new day makes ages grow.
+    changes_at: datetime | None = None
 
 
 def unit_slugs_for(domain_id: str | None, competency_id: str | None) -> list[str] | None:
@@ -442,8 +444,13 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
     now, cal, target, cat = utcnow(), calendar(), turnaround_days(), catalogue()
     ages: dict[date, int] = {}  # the age of everything submitted on one (local) day is the same
     entries = []
+    # Ages grow at local midnight; the cohorts offered (those not ended) change at midnight UTC.
+    changes_at = min(cal.next_midnight(now), datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
+                                                             tzinfo=timezone.utc))
     for row in rows[:limit]:
         active = bool(row.claimed_by_id and row.claim_expires_at and row.claim_expires_at > now)
+        if active:
+            changes_at = min(changes_at, row.claim_expires_at)
         day = cal.local_date(row.submitted_at)
         age = ages.get(day)
         if age is None:
@@ -461,7 +468,7 @@ def queue(assessor: User, domain_id: str | None = None, competency_id: str | Non
         last = rows[limit - 1]
         next_cursor = f"{last.submitted_at.isoformat()}_{last.version_id}"
     return QueuePage(entries, int(total_waiting or 0), next_cursor,
-                     _cohort_choices(listed) if with_cohorts else None)
+                     _cohort_choices(listed) if with_cohorts else None, changes_at)
 
 
 @functools.lru_cache(maxsize=256)

@@ -15,6 +15,7 @@ from ..domain.markdown_render import render_markdown
 from ..evidence import services as evidence
 from ..evidence.models import NOT_YET, EvidenceFile, EvidenceVersion
 from ..models import utcnow
+from ..request_caches import keep_until, kept_page
 from . import services
 from .forms import ReviewRequestForm, assessment_form, field_key, review_decision_form
 
@@ -23,6 +24,7 @@ bp = Blueprint("assessment", __name__, url_prefix="/assess")
 
 @bp.get("")
 @role_required("assessor")
+@kept_page("marking")
 def queue():
     """Submissions waiting for a mark, oldest first, by code; filterable; one page at a time."""
     framework = catalogue().framework
@@ -44,6 +46,8 @@ def queue():
                           with_cohorts=cohorts is None)
     if cohorts is None:
         cohorts = page.cohorts
+    if page.changes_at is not None:
+        keep_until(page.changes_at.timestamp())
     return render_template("assessment/queue.html", page=page, framework=framework, cohorts=cohorts,
                            cohort_id=cohort_id, domain_id=domain_id, competency_id=competency_id,
                            claim_minutes=services.claim_minutes(), target=services.turnaround_days(),

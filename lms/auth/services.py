@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..audit.services import record as record_event
@@ -202,9 +205,24 @@ def _session_lookup_statement():
 
 def user_for_session(token: str) -> User | None:
     """The user a live sign-in token belongs to, or None when it is unknown, ended or expired."""
+    from ..request_caches import request_caches
+    token_hash = _token_hash(token)
+    caches = request_caches()
+    if caches is not None:
+        # Kept from an earlier request of this worker while nobody wrote to people, roles, sign-ins or
+        # notifications since: no statement at all.
+        stamps = (caches.sign_in.current(),)  # read before the lookup
+        kept = caches.sign_ins.get(token_hash, stamps)
+        if kept is not None:
+            template, expires_at, unread = kept
+            if expires_at <= utcnow():
+                return None
+            user = db.session.merge(template, load=False)
+            user.session_token, user.unread_notifications = token, unread
+            return user
     # One statement for every signed-in request: the sign-in, its person, their roles, and how many
     # notifications they have not read (which every page shows, from its index).
-    row = db.session.execute(_session_lookup_statement(), {"token_hash": _token_hash(token)}).unique().first()
+    row = db.session.execute(_session_lookup_statement(), {"token_hash": token_hash}).unique().first()
     if row is None or row.expires_at <= utcnow():
         return None
     user = row.User
@@ -212,7 +230,32 @@ def user_for_session(token: str) -> User | None:
         return None
     user.session_token = token
     user.unread_notifications = row.unread
+    if caches is not None:
+        caches.sign_ins.put(token_hash, stamps, time.time() + _KEPT_SECONDS,
+                            (_detached_copy(user), row.expires_at, row.unread))
     return user
+
+
+# A kept sign-in is looked up again at least this often, whatever the generation says.
+_KEPT_SECONDS = 300
+
+
+def _detached_copy(user: User) -> User:
+    """A copy of ``user`` and their roles that belongs to no session, to merge into later requests' sessions
+    without a statement."""
+    copy = User()
+    for attribute in sa_inspect(User).column_attrs:
+        set_committed_value(copy, attribute.key, getattr(user, attribute.key))
+    roles = []
+    for row in user.role_rows:
+        role = UserRole()
+        set_committed_value(role, "user_id", row.user_id)
+        set_committed_value(role, "role", row.role)
+        make_transient_to_detached(role)
+        roles.append(role)
+    set_committed_value(copy, "role_rows", roles)
+    make_transient_to_detached(copy)
+    return copy
 
 
 def end_session(token: str | None) -> None:

@@ -18,6 +18,11 @@ class WorkingCalendar:
         """The calendar date of an aware moment in the programme's time zone."""
         return moment.astimezone(self.zone).date()
 
+    def next_midnight(self, moment: datetime) -> datetime:
+        """The start of the local day after ``moment`` (when every age in working days may change)."""
+        following = self.local_date(moment) + timedelta(days=1)
+        return datetime(following.year, following.month, following.day, tzinfo=self.zone)
+
     def is_working_day(self, day: date) -> bool:
         """True for a weekday that is not a holiday."""
         return day.weekday() < 5 and day not in self.holidays
