@@ -29,6 +29,9 @@ from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# Flask-Login ties a sign-in to the browser's address and User-Agent: a request from another "browser"
+# marks the session not fresh and writes the cookie again. wrk and the sign-in present the same one.
+USER_AGENT = "lms-bench"
 LINE = re.compile(r"BENCH rps=([\d.]+) p50=([\d.]+) p95=([\d.]+) requests=(\d+) errors=(\d+)")
 
 
@@ -59,6 +62,7 @@ def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Pope
 
 def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+               "-H", f"User-Agent: {USER_AGENT}",
                "-s", str(HERE / ("unique.lua" if "__N__" in url else "latency.lua")), url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
@@ -97,11 +101,15 @@ def prepare(database_url: str, instance: Path, base_url: str, small: bool) -> di
 def sign_in(app, email: str, password: str) -> str:
     """The session cookie of a real sign-in through the login form."""
     client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"csrf_token": token, "email": email, "password": password})
     if response.status_code != 302:
         raise SystemExit(f"bench sign-in failed for {email}: {response.status_code}")
+    # The first page with a form adds its CSRF secret to the session cookie: take the cookie as a browser
+    # holds it from then on (wrk sends the same one every time and ignores what the app sets).
+    client.get("/account")
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     return f"{cookie.key}={cookie.value}"
 
@@ -167,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_until_up(f"http://127.0.0.1:{bare_port}/")
         measured = [p for p in pages(ids) if args.only in p[0]]
         for label, path, cookie in measured:  # warm up, and make sure every page answers 200
-            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie} if cookie else {})
+            request = urllib.request.Request(base_url + path, headers={"User-Agent": USER_AGENT,
+                                                                       **({"Cookie": cookie} if cookie else {})})
             try:
                 status = urllib.request.urlopen(request, timeout=120).status
             except urllib.error.HTTPError as exc:

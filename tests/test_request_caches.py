@@ -17,7 +17,7 @@ from lms.models import User, UserRole, UserSession
 from lms.notifications.models import Notification
 from lms.request_caches import Kept
 
-from .conftest import csrf_token, signed_in
+from .conftest import csrf_token, make_app, signed_in
 from .evidence_helpers import save_evidence
 
 LISTENING = "active-listening-and-rapport"
@@ -78,6 +78,13 @@ def test_kept_values_need_the_same_stamps_and_expire():
     for key in "xyz":
         kept.put(key, ("g1",), later, key)
     assert kept.get("x", ("g1",)) is None and kept.get("z", ("g1",)) == "z"  # the oldest go first
+
+
+def test_nothing_is_kept_when_switched_off_or_for_several_servers_sharing_an_object_store(database_url, tmp_path):
+    off = make_app(database_url, tmp_path / "a", REQUEST_CACHES=False)
+    assert "lms.request_caches" not in off.extensions
+    several = make_app(database_url, tmp_path / "b", STORAGE_BACKEND="s3", S3_BUCKET="b")
+    assert "lms.request_caches" not in several.extensions
 
 
 # --- sign-ins --------------------------------------------------------------------------------------------
