@@ -127,8 +127,10 @@ def kept_page(*generations: str, seconds: float = 30) -> Callable:
             caches = request_caches()
             if caches is None or request.method not in ("GET", "HEAD"):
                 return view(*args, **kwargs)
-            # Read before anything the page is built from.
-            stamps = (caches.sign_in.current(),) + tuple(caches.generation(n).current() for n in generations)
+            # Read before anything the page is built from; the person (signed in before this runs) was read
+            # under the sign-in generation of their lookup.
+            sign_in = g.get("sign_in_generation") or caches.sign_in.current()
+            stamps = (sign_in,) + tuple(caches.generation(n).current() for n in generations)
             # The session cookie holds the sign-in and anything waiting for the next page (a flashed
             # message): a different cookie is a different page.
             cookie = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"], "")

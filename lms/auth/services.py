@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, make_transient_to_detached
@@ -212,6 +212,7 @@ def user_for_session(token: str) -> User | None:
         # Kept from an earlier request of this worker while nobody wrote to people, roles, sign-ins or
         # notifications since: no statement at all.
         stamps = (caches.sign_in.current(),)  # read before the lookup
+        g.sign_in_generation = stamps[0]  # what a kept page shows of this person was read under it
         kept = caches.sign_ins.get(token_hash, stamps)
         if kept is not None:
             template, expires_at, unread = kept
