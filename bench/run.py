@@ -63,7 +63,7 @@ def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Pope
 def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
                "-H", f"User-Agent: {USER_AGENT}",
-               "-s", str(HERE / ("unique.lua" if "__N__" in url else "latency.lua")), url]
+               "-s", str(HERE / "latency.lua"), url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -124,7 +124,7 @@ def pages(ids: dict) -> list[tuple[str, str, str | None]]:
         ("portfolio", "/evidence", learner),
         ("my badges", "/my/badges", learner),
         ("assessor queue", "/assess", assessor),
-        # The same page at an address of its own each time: what it costs when nothing kept can answer.
+        # The same page at an address of its own each time (bench/latency.lua): what it costs when nothing kept can answer.
         ("assessor queue, built every time", "/assess?fresh=__N__", assessor),
         ("hosted OB 2.0 assertion", f"/badges/assertions/{badge}", None),
         ("baked PNG", f"/badges/assertions/{badge}/baked.png", None),

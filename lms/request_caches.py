@@ -100,7 +100,7 @@ def init_app(app: Flask) -> RequestCaches | None:
     caches.marking.advance()
     from .extensions import db
     with app.app_context():
-        watch(db.engine, caches.sign_in, set(SIGN_IN_TABLES))
+        watch(db.engine, caches.sign_in, SIGN_IN_TABLES)
         watch(db.engine, caches.marking, lambda table: table not in NOT_MARKING_TABLES)
     app.extensions["lms.request_caches"] = caches
     return caches

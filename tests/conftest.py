@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
@@ -108,6 +108,23 @@ def app(database_url, tmp_path):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+def statements_sent(app, fn) -> list[str]:
+    """The SQL statements the app sends to its database while ``fn`` runs."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, CohortTarget
@@ -20,7 +19,7 @@ from lms.evidence.models import EvidenceVersion
 from lms.extensions import db
 from lms.models import User
 
-from .conftest import nothing_kept, signed_in
+from .conftest import nothing_kept, signed_in, statements_sent
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
 from .evidence_helpers import REFLECTION  # long enough for every task
@@ -196,18 +195,12 @@ def test_the_report_page_issues_the_same_number_of_statements_for_more_learners(
     lead = signed_in(app, make_user, "lead@example.org", "Lina Lead", "programme_lead")
     path = f"/programme/cohorts/{cohort_id}/report"
 
+    def page():
+        assert lead.get(path).status_code == 200
+
     def statements():
-        seen = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            with nothing_kept(app):
-                assert lead.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(seen)
+        with nothing_kept(app):
+            return len(statements_sent(app, page))
 
     before = statements()
     with app.app_context():

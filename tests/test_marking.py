@@ -7,7 +7,6 @@ import json
 import re
 from datetime import timedelta
 
-from sqlalchemy import event
 
 from lms.assessment import services as assessment
 from lms.assessment.models import Assessment, Mark, MarkingCase, MarkingNote, ReviewRequest
@@ -19,7 +18,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, User, utcnow
 from lms.notifications.models import Notification
 
-from .conftest import PASSWORD, csrf_token, nothing_kept, signed_in
+from .conftest import PASSWORD, csrf_token, nothing_kept, signed_in, statements_sent
 from .evidence_helpers import PDF, REFLECTION, assessor_decides, evidence_page, save_evidence
 
 LISTENING = "active-listening-and-rapport"  # COM.3, COM.4, COM.7
@@ -319,20 +318,8 @@ def test_an_assessor_extends_their_claim_from_the_page(app, make_user, assessor_
 
 def count_statements(app, fn):
     """The statements ``fn`` sends, with nothing kept from earlier requests."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        with nothing_kept(app):
-            fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return statements
+    with nothing_kept(app):
+        return statements_sent(app, fn)
 
 
 def test_the_queue_uses_the_same_few_statements_and_pages_by_keyset_whatever_its_size(app, make_user):

@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
+import lms.request_caches as request_caches
+from lms.assessment import services as assessment
 from lms.auth import services as accounts
 from lms.evidence.models import EvidenceVersion
 from lms.extensions import db
@@ -17,23 +19,10 @@ from lms.models import User, UserRole, UserSession
 from lms.notifications.models import Notification
 from lms.request_caches import Kept
 
-from .conftest import csrf_token, make_app, signed_in
+from .conftest import csrf_token, make_app, signed_in, statements_sent
 from .evidence_helpers import save_evidence
 
 LISTENING = "active-listening-and-rapport"
-
-
-def statements_of(app, fn) -> list[str]:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen
 
 
 def user_id(app, email: str) -> int:
@@ -92,7 +81,7 @@ def test_nothing_is_kept_when_switched_off_or_for_several_servers_sharing_an_obj
 def test_a_signed_in_request_needs_no_sign_in_statement_once_kept(app, make_user):
     teacher = signed_in(app, make_user, "t@example.org", "Tara Teacher", "learner")
     teacher.get("/profile")
-    again = statements_of(app, lambda: teacher.get("/profile"))
+    again = statements_sent(app, lambda: teacher.get("/profile"))
     assert not [s for s in again if "user_sessions" in s]
     assert "Tara Teacher" in teacher.get("/profile").get_data(as_text=True)
 
@@ -145,7 +134,7 @@ def test_a_kept_sign_in_still_lets_the_person_change_their_own_account(app, make
     with app.test_request_context():
         assert accounts.user_for_session(token).name == "Tara Teacher"  # looked up, and kept
     with app.test_request_context():
-        seen = statements_of(app, lambda: accounts.user_for_session(token))
+        seen = statements_sent(app, lambda: accounts.user_for_session(token))
         assert seen == []  # kept: no statement
         user = accounts.user_for_session(token)
         assert user.roles == {"learner"}
@@ -164,12 +153,13 @@ def test_the_queue_is_kept_until_a_submission_changes_it(app, make_user):
     learner = signed_in(app, make_user, "l@example.org", "Lea Learner", "learner")
     assert "0 submissions waiting" in assessor.get("/assess").get_data(as_text=True)
     assessor.get("/assess")
-    assert statements_of(app, lambda: assessor.get("/assess")) == []  # kept: not a single statement
+    assert statements_sent(app, lambda: assessor.get("/assess")) == []  # kept: not a single statement
     save_evidence(learner, LISTENING, submit=True)
     assert "1 submission waiting" in assessor.get("/assess").get_data(as_text=True)
 
 
-def test_a_kept_queue_is_one_persons_and_shows_their_messages(app, make_user):
+def claimed_by_first_of_two(app, make_user):
+    """Two assessors and a submission the first has opened: (first's client, second's client, version id)."""
     first = signed_in(app, make_user, "a@example.org", "Ana Assessor", "assessor")
     second = signed_in(app, make_user, "b@example.org", "Ben Assessor", "assessor")
     learner = signed_in(app, make_user, "l@example.org", "Lea Learner", "learner")
@@ -177,6 +167,11 @@ def test_a_kept_queue_is_one_persons_and_shows_their_messages(app, make_user):
     with app.app_context():
         version_id = db.session.execute(db.select(EvidenceVersion.id)).scalar_one()
     first.post(f"/assess/{version_id}/claim", data={"csrf_token": csrf_token(first, "/assess")})
+    return first, second, version_id
+
+
+def test_a_kept_queue_is_one_persons_and_shows_their_messages(app, make_user):
+    first, second, version_id = claimed_by_first_of_two(app, make_user)
     for _ in range(2):
         mine, theirs = first.get("/assess").get_data(as_text=True), second.get("/assess").get_data(as_text=True)
         assert "Continue" in mine and "Being assessed by" not in mine
@@ -189,21 +184,13 @@ def test_a_kept_queue_is_one_persons_and_shows_their_messages(app, make_user):
 
 
 def test_a_kept_queue_page_ends_when_a_claim_on_it_runs_out(app, make_user, monkeypatch):
-    first = signed_in(app, make_user, "a@example.org", "Ana Assessor", "assessor")
-    second = signed_in(app, make_user, "b@example.org", "Ben Assessor", "assessor")
-    learner = signed_in(app, make_user, "l@example.org", "Lea Learner", "learner")
-    save_evidence(learner, LISTENING, submit=True)
-    with app.app_context():
-        version_id = db.session.execute(db.select(EvidenceVersion.id)).scalar_one()
-    first.post(f"/assess/{version_id}/claim", data={"csrf_token": csrf_token(first, "/assess")})
+    _, second, version_id = claimed_by_first_of_two(app, make_user)
     with app.app_context():  # a claim that runs out sooner than any page is kept for
         ends = datetime.now(timezone.utc) + timedelta(seconds=10)
         db.session.get(EvidenceVersion, version_id).claim_expires_at = ends
         db.session.commit()
     second.get("/assess")
     assert "Being assessed by Ana Assessor" in second.get("/assess").get_data(as_text=True)  # kept, claim and all
-    from lms.assessment import services as assessment
-    import lms.request_caches as request_caches
     monkeypatch.setattr(request_caches.time, "time", lambda: ends.timestamp() + 1)
     monkeypatch.setattr(assessment, "utcnow", lambda: ends + timedelta(seconds=1))
     assert "Being assessed by" not in second.get("/assess").get_data(as_text=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..audit.services import record as record_event
+from ..request_caches import request_caches
 from ..models import ROLE_LABELS, ROLES, LoginThrottle, User, UserRole, UserSession, utcnow
 from .models import AccountToken  # noqa: F401 - the emailed links (accounts.py)
 from .passwords import hash_password, needs_rehash, verify_password
@@ -205,7 +206,6 @@ def _session_lookup_statement():
 
 def user_for_session(token: str) -> User | None:
     """The user a live sign-in token belongs to, or None when it is unknown, ended or expired."""
-    from ..request_caches import request_caches
     token_hash = _token_hash(token)
     caches = request_caches()
     if caches is not None:
